@@ -1,0 +1,43 @@
+/**
+ * Helpers shared by the tests: where `../shared` is, temporary directories
+ * that are always removed, and free ports.
+ *
+ * @module
+ */
+import { fromFileUrl } from "node:url";
+import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+
+/** The project's root directory. */
+export const ROOT: string = join(dirname(fromFileUrl(import.meta.url)), "..");
+
+/** `../shared` beside the project, or null when it is absent (a user's clone). */
+export const SHARED_DIR: string | null = (() => {
+  const dir = Deno.env.get("PINSTREAM_SHARED_DIR") ?? join(ROOT, "..", "shared");
+  return existsSync(dir) ? dir : null;
+})();
+
+const announced = new Set<string>();
+
+/**
+ * `ignore` for a `Deno.test` that reads `../shared`: true (and one line said
+ * once per reason) when it is absent.
+ */
+export function skipWithoutShared(what: string): boolean {
+  if (SHARED_DIR) return false;
+  if (!announced.has(what)) {
+    announced.add(what);
+    console.log(`skip: ${what}: ../shared is absent`);
+  }
+  return true;
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "pinstream-test-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
