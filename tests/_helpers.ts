@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 
 /** The project's root directory. */
-export const ROOT: string = join(dirname(fromFileUrl(import.meta.url)), "..");
+export const ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** `../shared` beside the project, or null when it is absent (a user's clone). */
 export const SHARED_DIR: string | null = (() => {
