@@ -1,0 +1,25 @@
+/**
+ * The source data: a seeded generator of the course's three tables, and
+ * reading and writing a source directory (`pin.ndjson`, `geo.ndjson`,
+ * `user.ndjson`).
+ *
+ * @example
+ * ```ts
+ * import { generateTables } from "./mod.ts";
+ * const tables = generateTables({ rows: 50, seed: 7 });
+ * console.assert(tables.pin.length === 50);
+ * ```
+ *
+ * @module
+ */
+export {
+  formatRecordLine,
+  type GenerateOptions,
+  generateTables,
+  loadSourceTables,
+  readSource,
+  SourceDataError,
+  type SourceTables,
+  writeSource,
+  type WrittenFile,
+} from "./generate.ts";
