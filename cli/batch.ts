@@ -1,0 +1,204 @@
+/**
+ * `deno task batch`: the batch path of the walkthrough. Reads the three
+ * source NDJSON files, cleans them with the functions the streaming
+ * queries use (`lib/clean/`), and writes the batch tables
+ * `<USER_ID>_pin_batch`, `<USER_ID>_geo_batch` and `<USER_ID>_user_batch`,
+ * printing row counts and the values nulled per column.
+ *
+ * The tables are written as parquet under `<lakehouse>/default/<table>/`
+ * by {@linkcode writeBatchTable}, the one place to switch to the Delta
+ * catalog.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { cleanGeo, cleanPin, type CleanResult, cleanUser, RAW_SCHEMAS } from "../lib/clean/mod.ts";
+import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
+
+const USAGE = `Usage: deno task batch [options]
+
+Reads <source>/{pin,geo,user}.ndjson, cleans them as the streaming queries do,
+and writes the tables <USER_ID>_pin_batch, <USER_ID>_geo_batch and
+<USER_ID>_user_batch under <lakehouse>/default/.
+
+Options:
+  --source DIR      directory holding pin.ndjson, geo.ndjson and user.ndjson
+                    (default: data/pinterest)
+  --lakehouse DIR   lakehouse root (default: $LAKEHOUSE_DIR or ./lakehouse)
+  --user-id ID      prefix of the table names, letters, digits and _
+                    (default: $USER_ID or 12c0d092d679)
+  -h, --help        show this help`;
+
+/** The default USER_ID of the course's account. */
+export const DEFAULT_USER_ID = "12c0d092d679";
+
+/** Options of {@linkcode runBatch}. */
+export interface BatchOptions {
+  /** Directory holding `pin.ndjson`, `geo.ndjson`, `user.ndjson`. Default `data/pinterest`. */
+  source?: string;
+  /** Lakehouse root. Default `$LAKEHOUSE_DIR`, else `./lakehouse`. */
+  lakehouse?: string;
+  /** Table name prefix. Default `$USER_ID`, else `12c0d092d679`. */
+  userId?: string;
+  /** Where progress lines go. Default `console.log`. */
+  log?: (line: string) => void;
+}
+
+/** What {@linkcode runBatch} did for one table. */
+export interface BatchTableReport {
+  kind: RecordKind;
+  table: string;
+  /** Directory the table was written to. */
+  path: string;
+  rows: number;
+  nulled: Record<string, number>;
+  invalid: Record<string, number>;
+}
+
+const CLEANERS: Record<RecordKind, (frame: pl.LazyDataFrame) => Promise<CleanResult>> = {
+  pin: cleanPin,
+  geo: cleanGeo,
+  user: cleanUser,
+};
+
+const USER_ID_RE = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Writes `df` as the whole content of the batch table `table` in database
+ * `default` of `lakehouse`, replacing what a previous run wrote, and
+ * returns the table's directory. Parquet for now; this is the function to
+ * point at the Delta catalog.
+ */
+export async function writeBatchTable(
+  lakehouse: string,
+  table: string,
+  df: pl.DataFrame,
+): Promise<string> {
+  const dir = join(lakehouse, "default", table);
+  try {
+    await Deno.stat(join(dir, "_delta_log"));
+    throw new Error(
+      `Cannot write ${table}: ${dir} holds a Delta table, which a plain parquet write would corrupt`,
+    );
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && /^part-.*\.parquet$/.test(entry.name)) {
+      await Deno.remove(join(dir, entry.name));
+    }
+  }
+  df.writeParquet(join(dir, `part-00000-${crypto.randomUUID()}-c000.snappy.parquet`), {
+    compression: "snappy",
+  });
+  return dir;
+}
+
+/** The options from the command line and the environment; a TypeError names a bad option. */
+export function parseBatchArgs(args: string[]): Required<Omit<BatchOptions, "log">> & {
+  help: boolean;
+} {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        source: { type: "string" },
+        lakehouse: { type: "string" },
+        "user-id": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0]!.replace(/\.$/, "") : "";
+    throw new TypeError(
+      `Cannot run batch: ${reason} (allowed: --source DIR, --lakehouse DIR, --user-id ID, --help)`,
+    );
+  }
+  const userId = values["user-id"] ?? Deno.env.get("USER_ID") ?? DEFAULT_USER_ID;
+  if (!USER_ID_RE.test(userId)) {
+    throw new TypeError(
+      `Cannot run batch: user id "${userId}" must be letters, digits and _ only`,
+    );
+  }
+  for (const name of ["source", "lakehouse"] as const) {
+    if (values[name] === "") throw new TypeError(`Cannot run batch: --${name} needs a directory`);
+  }
+  return {
+    source: values.source ?? "data/pinterest",
+    lakehouse: values.lakehouse ?? Deno.env.get("LAKEHOUSE_DIR") ?? "lakehouse",
+    userId,
+    help: values.help ?? false,
+  };
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+  return parts.length === 0 ? "none" : parts.join(", ");
+}
+
+/**
+ * Cleans the three source files into the three batch tables and returns
+ * what was written. Each source file is read with the raw schema of its
+ * kind, so that a missing key reads as null.
+ */
+export async function runBatch(options: BatchOptions = {}): Promise<BatchTableReport[]> {
+  const {
+    source = "data/pinterest",
+    lakehouse = Deno.env.get("LAKEHOUSE_DIR") ?? "lakehouse",
+    userId = Deno.env.get("USER_ID") ?? DEFAULT_USER_ID,
+    log = console.log,
+  } = options;
+  if (!USER_ID_RE.test(userId)) {
+    throw new TypeError(`Cannot run batch: user id "${userId}" must be letters, digits and _ only`);
+  }
+  const paths = RECORD_KINDS.map((kind) => join(source, `${kind}.ndjson`));
+  for (const path of paths) {
+    try {
+      await Deno.stat(path);
+    } catch (error) {
+      throw new Error(
+        `Cannot run batch: ${path} is missing (generate it with deno task data, or pass --source DIR)`,
+        { cause: error },
+      );
+    }
+  }
+  const reports: BatchTableReport[] = [];
+  for (const [i, kind] of RECORD_KINDS.entries()) {
+    const path = paths[i]!;
+    const table = `${userId}_${kind}_batch`;
+    let result: CleanResult;
+    try {
+      result = await CLEANERS[kind](pl.scanJson(path, { schema: RAW_SCHEMAS[kind] }));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      throw new Error(`Cannot clean ${path}: ${reason}`, { cause: error });
+    }
+    const dir = await writeBatchTable(lakehouse, table, result.df);
+    const rows = result.df.height;
+    reports.push({ kind, table, path: dir, rows, nulled: result.nulled, invalid: result.invalid });
+    log(`${table}: ${rows} rows from ${path} -> ${dir}`);
+    log(`  nulled placeholders: ${formatCounts(result.nulled)}`);
+    log(`  nulled unconvertible: ${formatCounts(result.invalid)}`);
+  }
+  return reports;
+}
+
+if (import.meta.main) {
+  try {
+    const { help, ...options } = parseBatchArgs(Deno.args);
+    if (help) {
+      console.log(USAGE);
+    } else {
+      await runBatch(options);
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(2);
+  }
+}
