@@ -215,6 +215,8 @@ const PLACEHOLDERS: readonly [keyof PinRecord, string][] = [
   ["title", "No Title Data Available"],
   ["title", ""],
   ["title", "Untitled"],
+  ["title", "Untitled: Photo"],
+  ["description", "Untitled"],
   ["description", "No description available Story format"],
   ["description", "No description available"],
   ["poster_name", "User Info Error"],
