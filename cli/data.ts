@@ -50,7 +50,11 @@ async function main(args: string[]): Promise<void> {
       allowPositionals: false,
     }));
   } catch (error) {
-    fail(`${(error as Error).message.split("\n")[0]?.replace(/\.$/, "")}: ${ALLOWED}`);
+    const reason = ((error as Error).message.split("\n")[0] ?? "").split(". ")[0]?.replace(
+      /\.$/,
+      "",
+    );
+    fail(`${reason}: ${ALLOWED}`);
   }
   if (values.help) {
     console.log(USAGE);
