@@ -1,0 +1,164 @@
+/**
+ * Classic single-file checkpoints («Checkpoints», «V1 Spec»): the table
+ * state at a version as one parquet file with the protocol's schema
+ * (`partitionValues`, `tags`, `configuration` and `format.options` are
+ * parquet MAPs, written by DuckDB), plus `_last_checkpoint`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  type AddAction,
+  addActionToCommit,
+  type Commit,
+  type MetadataAction,
+  type ProtocolAction,
+  type RemoveAction,
+  type TxnAction,
+} from "./actions.ts";
+import { checkpointFileName, type LastCheckpoint, LOG_DIR, replaceFile } from "./log.ts";
+import { sqlString, withDuckDB } from "./_duckdb.ts";
+
+/** The state a checkpoint records. */
+export interface CheckpointState {
+  /** The version the state is at. */
+  version: number;
+  /** The table's protocol. */
+  protocol: ProtocolAction;
+  /** The table's metadata. */
+  metadata: MetadataAction;
+  /** Live files. */
+  adds: Iterable<AddAction>;
+  /** Tombstones (expired ones are dropped by the writer). */
+  removes: Iterable<RemoveAction>;
+  /** Transaction identifiers. */
+  txns: Iterable<TxnAction>;
+}
+
+/** Options of {@linkcode writeCheckpoint}. */
+export interface WriteCheckpointOptions {
+  /** Tombstones deleted before `now - tombstoneRetentionMs` are left out. Default 1 week. */
+  tombstoneRetentionMs?: number;
+  /** The current time in epoch milliseconds. Default `Date.now()`. */
+  now?: number;
+}
+
+const MAP = "MAP(VARCHAR, VARCHAR)";
+
+/** The checkpoint schema as DuckDB column types. */
+const CHECKPOINT_COLUMNS: Record<string, string> = {
+  txn: "STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)",
+  add: `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, ` +
+    `dataChange BOOLEAN, stats VARCHAR, tags ${MAP})`,
+  remove: `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, ` +
+    `extendedFileMetadata BOOLEAN, partitionValues ${MAP}, size BIGINT)`,
+  metaData: `STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, ` +
+    `format STRUCT(provider VARCHAR, options ${MAP}), schemaString VARCHAR, ` +
+    `partitionColumns VARCHAR[], configuration ${MAP}, createdTime BIGINT)`,
+  protocol: "STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)",
+};
+
+/**
+ * Writes `_delta_log/{version}.checkpoint.parquet` for `state` and then
+ * `_delta_log/_last_checkpoint`. Both appear atomically (written aside,
+ * then renamed). Call it only once the commit at `state.version` exists.
+ * Returns what `_last_checkpoint` now holds.
+ */
+export async function writeCheckpoint(
+  tablePath: string,
+  state: CheckpointState,
+  options: WriteCheckpointOptions = {},
+): Promise<LastCheckpoint> {
+  const { tombstoneRetentionMs = 7 * 24 * 3600_000, now = Date.now() } = options;
+  const logDir = join(tablePath, LOG_DIR);
+  const lines: string[] = [
+    JSON.stringify({
+      protocol: {
+        minReaderVersion: state.protocol.minReaderVersion,
+        minWriterVersion: state.protocol.minWriterVersion,
+      },
+    }),
+    JSON.stringify({
+      metaData: {
+        ...state.metadata,
+        format: {
+          provider: state.metadata.format.provider,
+          options: state.metadata.format.options ?? {},
+        },
+      },
+    }),
+  ];
+  let numOfAddFiles = 0;
+  for (const txn of state.txns) lines.push(JSON.stringify({ txn }));
+  for (const add of state.adds) {
+    numOfAddFiles++;
+    const { path, partitionValues, size, modificationTime, dataChange, stats, tags } = add;
+    lines.push(JSON.stringify({
+      add: { path, partitionValues, size, modificationTime, dataChange, stats, tags },
+    }));
+  }
+  const cutoff = now - tombstoneRetentionMs;
+  for (const remove of state.removes) {
+    if ((remove.deletionTimestamp ?? 0) <= cutoff) continue;
+    const { path, deletionTimestamp, dataChange, extendedFileMetadata, partitionValues, size } =
+      remove;
+    lines.push(JSON.stringify({
+      remove: { path, deletionTimestamp, dataChange, extendedFileMetadata, partitionValues, size },
+    }));
+  }
+  const ndjson = await Deno.makeTempFile({ prefix: "pinstream-checkpoint-", suffix: ".ndjson" });
+  const final = join(logDir, checkpointFileName(state.version));
+  const tmp = join(logDir, `.${checkpointFileName(state.version)}.${crypto.randomUUID()}.tmp`);
+  try {
+    await Deno.writeTextFile(ndjson, lines.join("\n") + "\n");
+    const columns = Object.entries(CHECKPOINT_COLUMNS)
+      .map(([name, type]) => `${name}: ${sqlString(type)}`).join(", ");
+    await withDuckDB((con) =>
+      con.run(
+        `COPY (SELECT ${Object.keys(CHECKPOINT_COLUMNS).join(", ")} FROM read_json(` +
+          `${sqlString(ndjson)}, format = 'newline_delimited', columns = {${columns}})) ` +
+          `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy)`,
+      )
+    );
+    await Deno.rename(tmp, final);
+  } finally {
+    await Deno.remove(ndjson).catch(() => {});
+    await Deno.remove(tmp).catch(() => {});
+  }
+  const last: LastCheckpoint = {
+    version: state.version,
+    size: lines.length,
+    sizeInBytes: (await Deno.stat(final)).size,
+    numOfAddFiles,
+  };
+  await replaceFile(join(logDir, "_last_checkpoint"), JSON.stringify(last));
+  return last;
+}
+
+/**
+ * Reads the actions of a checkpoint (one file or all parts of a multi-part
+ * one) with DuckDB, whatever engine wrote it. Throws when a file is
+ * missing, truncated or not parquet.
+ */
+export async function readCheckpoint(paths: string[]): Promise<Commit> {
+  const list = `[${paths.map(sqlString).join(", ")}]`;
+  const rows = await withDuckDB(async (con) => {
+    const described = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${list})`);
+    const present = new Set(described.getRowObjectsJson().map((r) => String(r.column_name)));
+    const wanted = ["protocol", "metaData", "add", "remove", "txn"].filter((c) => present.has(c));
+    if (wanted.length === 0) return [];
+    const select = wanted.map((c) => `to_json("${c}") AS "${c}"`).join(", ");
+    const reader = await con.runAndReadAll(`SELECT ${select} FROM read_parquet(${list})`);
+    return reader.getRowObjectsJson();
+  });
+  const commit: Commit = { adds: [], removes: [], txns: [] };
+  for (const row of rows) {
+    for (const [kind, json] of Object.entries(row)) {
+      if (typeof json !== "string") continue;
+      const value = JSON.parse(json);
+      if (value === null) continue;
+      addActionToCommit(commit, { [kind]: value });
+    }
+  }
+  return commit;
+}

@@ -1,0 +1,354 @@
+/**
+ * A snapshot: the state of a table at one version, rebuilt by replaying the
+ * newest usable checkpoint and the JSON commits after it («Action
+ * Reconciliation»). A missing or unreadable checkpoint falls back to an
+ * older one or to replaying every commit.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type {
+  AddAction,
+  Commit,
+  CommitInfoAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from "./actions.ts";
+import { listLog, LOG_DIR, readCommit } from "./log.ts";
+import { readCheckpoint } from "./checkpoint.ts";
+import { decodeAddPath } from "./partition.ts";
+import { type DeltaStructType, parseSchemaString, typeNames } from "./schema.ts";
+import { TableNotFoundError, UnsupportedTableError } from "./errors.ts";
+
+/** Options of {@linkcode Snapshot.load}. */
+export interface SnapshotLoadOptions {
+  /** Load this version (time travel). Default: the latest. */
+  version?: number;
+  /**
+   * Load the newest version committed at or before this instant (time
+   * travel by commit timestamp). Ignored when `version` is given.
+   */
+  timestamp?: Date | number | string;
+}
+
+/** How a snapshot was built, for tests and benchmarks. */
+export interface SnapshotSource {
+  /** The checkpoint version replay started from, or null for a full JSON replay. */
+  checkpoint: number | null;
+  /** How many JSON commits were replayed. */
+  commitsReplayed: number;
+}
+
+/** Reader features pinstream implements (none: it reads protocol 1 tables). */
+const SUPPORTED_READER_FEATURES = new Set<string>();
+
+/**
+ * The state of a table at one version: protocol, metadata, live files,
+ * tombstones and transaction identifiers.
+ *
+ * @example
+ * ```ts ignore
+ * import { Snapshot } from "./snapshot.ts";
+ * const snapshot = await Snapshot.load("lakehouse/default/pins");
+ * console.log(snapshot.version, snapshot.files.length);
+ * ```
+ */
+export class Snapshot {
+  /** The table root directory. */
+  readonly tablePath: string;
+  #version = -1;
+  #protocol: ProtocolAction | undefined;
+  #metadata: MetadataAction | undefined;
+  #schema: DeltaStructType | undefined;
+  #adds = new Map<string, AddAction>();
+  #removes = new Map<string, RemoveAction>();
+  #txns = new Map<string, TxnAction>();
+  #source: SnapshotSource = { checkpoint: null, commitsReplayed: 0 };
+
+  private constructor(tablePath: string) {
+    this.tablePath = tablePath;
+  }
+
+  /**
+   * Loads the snapshot of the table at `tablePath` (latest, or the version
+   * or timestamp in `options`). Throws `TableNotFoundError` when there is no
+   * table, `UnsupportedTableError` when its protocol needs features
+   * pinstream lacks, and `RangeError` for a version that does not exist.
+   */
+  static async load(tablePath: string, options: SnapshotLoadOptions = {}): Promise<Snapshot> {
+    const logDir = join(tablePath, LOG_DIR);
+    const listing = await listLog(logDir);
+    if (!listing || (listing.commits.length === 0 && listing.checkpoints.length === 0)) {
+      throw new TableNotFoundError(`Cannot open table at ${tablePath}: it has no Delta log`);
+    }
+    const latest = Math.max(listing.commits.at(-1) ?? -1, listing.checkpoints[0]?.version ?? -1);
+    let target = latest;
+    if (options.version !== undefined) {
+      if (!Number.isInteger(options.version) || options.version < 0) {
+        throw new RangeError(
+          `Cannot load version ${options.version}: a version is an integer >= 0`,
+        );
+      }
+      if (options.version > latest) {
+        throw new RangeError(
+          `Cannot load version ${options.version} of ${tablePath}: the latest is ${latest}`,
+        );
+      }
+      target = options.version;
+    } else if (options.timestamp !== undefined) {
+      target = await versionAtTimestamp(tablePath, options.timestamp, listing.commits);
+    }
+    const commits = new Set(listing.commits);
+    const hasCommitsAfter = (from: number) => {
+      for (let v = from + 1; v <= target; v++) if (!commits.has(v)) return false;
+      return true;
+    };
+    const failures: unknown[] = [];
+    for (const checkpoint of listing.checkpoints) {
+      if (checkpoint.version > target || !hasCommitsAfter(checkpoint.version)) continue;
+      let state: Commit;
+      try {
+        state = await readCheckpoint(checkpoint.paths);
+      } catch (error) {
+        failures.push(error);
+        continue; // truncated or unreadable: try an older checkpoint
+      }
+      if (!state.protocol || !state.metaData) continue;
+      const snapshot = new Snapshot(tablePath);
+      snapshot.#apply(checkpoint.version, state);
+      snapshot.#source = { checkpoint: checkpoint.version, commitsReplayed: 0 };
+      await snapshot.#replay(target);
+      snapshot.#assertReadable();
+      return snapshot;
+    }
+    if (!hasCommitsAfter(-1)) {
+      throw new Error(
+        `Cannot load version ${target} of ${tablePath}: commits before it were removed ` +
+          "and no readable checkpoint covers them",
+        failures.length > 0 ? { cause: failures[0] } : undefined,
+      );
+    }
+    const snapshot = new Snapshot(tablePath);
+    await snapshot.#replay(target);
+    snapshot.#assertReadable();
+    return snapshot;
+  }
+
+  /** The version this snapshot is at. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The table's protocol. */
+  get protocol(): ProtocolAction {
+    return this.#protocol!;
+  }
+
+  /** The table's metadata. */
+  get metadata(): MetadataAction {
+    return this.#metadata!;
+  }
+
+  /** The table's schema (parsed `schemaString`). */
+  get schema(): DeltaStructType {
+    return this.#schema!;
+  }
+
+  /** Partition column names. */
+  get partitionColumns(): string[] {
+    return this.#metadata?.partitionColumns ?? [];
+  }
+
+  /** Table properties. */
+  get configuration(): Record<string, string> {
+    return this.#metadata?.configuration ?? {};
+  }
+
+  /** The live data files. */
+  get files(): AddAction[] {
+    return [...this.#adds.values()];
+  }
+
+  /** Tombstones: files removed from the table and not yet expired. */
+  get tombstones(): RemoveAction[] {
+    return [...this.#removes.values()];
+  }
+
+  /** Transaction identifiers: the latest version per appId. */
+  get txns(): TxnAction[] {
+    return [...this.#txns.values()];
+  }
+
+  /** How this snapshot was built. */
+  get source(): SnapshotSource {
+    return { ...this.#source };
+  }
+
+  /** The latest committed version for `appId`, or undefined. */
+  txnVersion(appId: string): number | undefined {
+    return this.#txns.get(appId)?.version;
+  }
+
+  /** True when `path` (as in an add action) is a live file. */
+  hasFile(path: string): boolean {
+    return this.#adds.has(decodeAddPath(path));
+  }
+
+  /**
+   * Replays commits newer than this snapshot, if any; returns the commits
+   * applied (with their versions), oldest first.
+   */
+  async update(): Promise<Array<{ version: number; commit: Commit }>> {
+    const applied: Array<{ version: number; commit: Commit }> = [];
+    const logDir = join(this.tablePath, LOG_DIR);
+    for (let v = this.#version + 1;; v++) {
+      const commit = await readCommit(logDir, v);
+      if (!commit) break;
+      this.#apply(v, commit);
+      applied.push({ version: v, commit });
+    }
+    if (applied.length > 0) this.#assertReadable();
+    return applied;
+  }
+
+  /** Applies a commit this process just wrote as version `version`. */
+  applyCommitted(version: number, commit: Commit): void {
+    if (version !== this.#version + 1) {
+      throw new RangeError(
+        `Cannot apply commit ${version} to a snapshot at ${this.#version}: versions must follow`,
+      );
+    }
+    this.#apply(version, commit);
+  }
+
+  async #replay(target: number): Promise<void> {
+    const logDir = join(this.tablePath, LOG_DIR);
+    for (let v = this.#version + 1; v <= target; v++) {
+      const commit = await readCommit(logDir, v);
+      if (!commit) {
+        throw new Error(
+          `Cannot load version ${target} of ${this.tablePath}: commit ${v} is missing`,
+        );
+      }
+      this.#apply(v, commit);
+      this.#source.commitsReplayed++;
+    }
+  }
+
+  #apply(version: number, commit: Commit): void {
+    if (commit.protocol) this.#protocol = commit.protocol;
+    if (commit.metaData) {
+      this.#metadata = commit.metaData;
+      this.#schema = parseSchemaString(commit.metaData.schemaString);
+    }
+    for (const remove of commit.removes) {
+      const key = decodeAddPath(remove.path);
+      this.#adds.delete(key);
+      this.#removes.set(key, remove);
+    }
+    for (const add of commit.adds) {
+      const key = decodeAddPath(add.path);
+      this.#adds.set(key, add);
+      this.#removes.delete(key);
+    }
+    for (const txn of commit.txns) this.#txns.set(txn.appId, txn);
+    this.#version = version;
+  }
+
+  #assertReadable(): void {
+    const where = `table at ${this.tablePath}`;
+    if (!this.#protocol || !this.#metadata) {
+      throw new Error(`Cannot read ${where}: its log has no protocol or metaData action`);
+    }
+    const { minReaderVersion, readerFeatures } = this.#protocol;
+    if (minReaderVersion > 3) {
+      throw new UnsupportedTableError(
+        `Cannot read ${where}: it needs reader version ${minReaderVersion}, ` +
+          "and pinstream reads version 1 tables",
+      );
+    }
+    if (minReaderVersion === 3) {
+      const missing = (readerFeatures ?? []).filter((f) => !SUPPORTED_READER_FEATURES.has(f));
+      if (missing.length > 0) {
+        throw new UnsupportedTableError(
+          `Cannot read ${where}: it needs reader features ${missing.join(", ")}, ` +
+            "and pinstream reads version 1 tables without features",
+        );
+      }
+    }
+    const mapping = this.#metadata.configuration?.["delta.columnMapping.mode"];
+    if (minReaderVersion === 2 && mapping && mapping !== "none") {
+      throw new UnsupportedTableError(
+        `Cannot read ${where}: it uses column mapping (${mapping}), which pinstream does not support`,
+      );
+    }
+    for (const field of this.#schema!.fields) {
+      if (typeNames(field.type).includes("timestamp_ntz")) {
+        throw new UnsupportedTableError(
+          `Cannot read ${where}: column "${field.name}" is timestamp_ntz, which pinstream does not support`,
+        );
+      }
+    }
+    for (const add of this.#adds.values()) {
+      if (add.deletionVector) {
+        throw new UnsupportedTableError(
+          `Cannot read ${where}: file ${add.path} has a deletion vector, which pinstream does not support`,
+        );
+      }
+    }
+  }
+}
+
+function toEpochMs(timestamp: Date | number | string): number {
+  const ms = timestamp instanceof Date
+    ? timestamp.getTime()
+    : typeof timestamp === "number"
+    ? timestamp
+    : Date.parse(timestamp);
+  if (!Number.isFinite(ms)) {
+    throw new RangeError(`Cannot time travel to "${String(timestamp)}": not a valid timestamp`);
+  }
+  return ms;
+}
+
+/** The commit timestamp of a version: commitInfo.timestamp, else the file's mtime. */
+export function commitTimestamp(
+  commitInfo: CommitInfoAction | undefined,
+  mtime: Date | null,
+): number {
+  if (typeof commitInfo?.timestamp === "number") return commitInfo.timestamp;
+  return mtime?.getTime() ?? 0;
+}
+
+/**
+ * The newest version whose commit timestamp is at or before `timestamp`;
+ * a `RangeError` when the timestamp is before the oldest available commit.
+ */
+export async function versionAtTimestamp(
+  tablePath: string,
+  timestamp: Date | number | string,
+  commits: number[],
+): Promise<number> {
+  const ms = toEpochMs(timestamp);
+  const logDir = join(tablePath, LOG_DIR);
+  let found = -1;
+  let oldest: number | undefined;
+  for (const version of commits) {
+    const commit = await readCommit(logDir, version);
+    if (!commit) continue;
+    const stat = await Deno.stat(join(logDir, `${String(version).padStart(20, "0")}.json`));
+    const at = commitTimestamp(commit.commitInfo, stat.mtime);
+    oldest ??= at;
+    if (at <= ms) found = version;
+    else break;
+  }
+  if (found < 0) {
+    throw new RangeError(
+      `Cannot time travel to ${new Date(ms).toISOString()}: it is before the first commit` +
+        (oldest !== undefined ? ` (${new Date(oldest).toISOString()})` : ""),
+    );
+  }
+  return found;
+}
