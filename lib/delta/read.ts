@@ -32,9 +32,11 @@ function partitionLiteral(text: string | null | undefined, type: DeltaDataType):
 
 /** An empty DataFrame with the table's columns. */
 export function emptyFrame(schema: DeltaStructType): pl.DataFrame {
-  const columns: Record<string, pl.DataType> = {};
-  for (const field of schema.fields) columns[field.name] = deltaTypeToPolars(field.type) ?? pl.Utf8;
-  return pl.DataFrame([], { schema: columns } as never);
+  const columns = schema.fields.map((field) => {
+    const dtype = deltaTypeToPolars(field.type) ?? pl.Utf8;
+    return pl.lit(null).cast(dtype).alias(field.name);
+  });
+  return pl.DataFrame({ row: [0] }).select(...columns).slice(0, 0);
 }
 
 /**
