@@ -69,21 +69,50 @@ export function conform(frame: AnyFrame, schema: Schema): pl.LazyDataFrame {
  * (including `\u00a0`); values that are kept are returned unchanged.
  */
 export function nullPlaceholders(expr: pl.Expr, placeholders: readonly string[] = []): pl.Expr {
-  const trimmed = expr.str.strip();
-  const junk = placeholders.length === 0
-    ? trimmed.eq(pl.lit(""))
-    : trimmed.eq(pl.lit("")).or(trimmed.isIn([...placeholders]));
+  // One anchored regex (Rust's \s is Unicode-aware and includes \u00a0)
+  // rather than trimming every value: no string is copied.
+  const alternatives = placeholders.map(escapeRegex).join("|");
+  const junk = expr.str.contains(
+    placeholders.length === 0 ? "^\\s*$" : `^\\s*(?:${alternatives})?\\s*$`,
+  );
   return pl.when(junk).then(pl.lit(null).cast(pl.String)).otherwise(expr);
 }
 
-/** How one output column is computed and counted. */
-export interface ColumnPlan {
-  /** The cleaned value. */
-  value: pl.Expr;
-  /** True where a present value was a placeholder and became null. */
-  nulled?: pl.Expr;
-  /** True where a present, non-placeholder value could not be converted. */
-  invalid?: pl.Expr;
+/** `text` with the regex metacharacters escaped. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+}
+
+/**
+ * How a table is computed and counted. Evaluated in three steps, each over
+ * materialised columns, so that no expression is computed twice: `stage`
+ * from the raw columns, then `values` (which may read {@linkcode stage}
+ * columns), then the flags (which may read {@linkcode out} columns too).
+ */
+export interface CleanPlan {
+  /** Intermediate columns (read back with `stage(name)`), from the raw columns. */
+  stage?: Record<string, pl.Expr>;
+  /** Every output column (read back with `out(name)`). */
+  values: Record<string, pl.Expr>;
+  /** Per output column, true where a present value was a placeholder and became null. */
+  nulled?: Record<string, pl.Expr>;
+  /** Per output column, true where a present, non-placeholder value could not be converted. */
+  invalid?: Record<string, pl.Expr>;
+}
+
+const STAGE = "__pinstream_stage__";
+const OUT = "__pinstream_out__";
+const NULLED = "__pinstream_nulled__";
+const INVALID = "__pinstream_invalid__";
+
+/** An intermediate column of a {@linkcode CleanPlan}. */
+export function stage(name: string): pl.Expr {
+  return pl.col(STAGE + name);
+}
+
+/** An output column of a {@linkcode CleanPlan}, before its final cast. */
+export function out(name: string): pl.Expr {
+  return pl.col(OUT + name);
 }
 
 /** True where `before` had a value and `after` has none. */
@@ -91,38 +120,39 @@ export function lost(before: pl.Expr, after: pl.Expr): pl.Expr {
   return before.isNotNull().and(after.isNull());
 }
 
-const NULLED = "__pinstream_nulled__";
-const INVALID = "__pinstream_invalid__";
-
 /**
- * Evaluates the plans over `raw` in one collect and returns the cleaned
- * frame (columns in `schema` order, cast to `schema`) with its counts.
+ * Evaluates `plan` over `raw` and returns the cleaned frame (columns in
+ * `schema` order, cast to `schema`) with its counts.
  */
 export async function finish(
   raw: pl.LazyDataFrame,
   schema: Schema,
-  plans: Record<string, ColumnPlan>,
+  plan: CleanPlan,
 ): Promise<CleanResult> {
-  const exprs: pl.Expr[] = [];
-  const flags: pl.Expr[] = [];
-  for (const [name, dtype] of Object.entries(schema)) {
-    const plan = plans[name];
-    if (!plan) throw new Error(`Cannot clean: no plan for column "${name}"`);
-    exprs.push(plan.value.cast(dtype).alias(name));
-    if (plan.nulled) flags.push(plan.nulled.alias(NULLED + name));
-    if (plan.invalid) flags.push(plan.invalid.alias(INVALID + name));
-  }
-  const all = await raw.select(...exprs, ...flags).collect();
+  const { stage: stages = {}, values, nulled = {}, invalid = {} } = plan;
+  const outputs = Object.entries(schema).map(([name, dtype]) => {
+    if (!values[name]) throw new Error(`Cannot clean: no plan for column "${name}"`);
+    return out(name).cast(dtype).alias(name);
+  });
+  const flags = [
+    ...Object.entries(nulled).map(([name, flag]) => flag.alias(NULLED + name)),
+    ...Object.entries(invalid).map(([name, flag]) => flag.alias(INVALID + name)),
+  ];
+  const all = await raw
+    .withColumns(...Object.entries(stages).map(([name, expr]) => expr.alias(STAGE + name)))
+    .withColumns(...Object.entries(values).map(([name, expr]) => expr.alias(OUT + name)))
+    .select(...outputs, ...flags)
+    .collect();
   const sums = flags.length === 0
     ? {}
-    : all.select(...flags.map((_, i) => pl.nth(exprs.length + i).cast(pl.Int64).sum()))
+    : all.select(...flags.map((_, i) => pl.nth(outputs.length + i).cast(pl.Int64).sum()))
       .toRecords()[0] ?? {};
-  const nulled: Record<string, number> = {};
-  const invalid: Record<string, number> = {};
-  for (const [key, count] of Object.entries(sums)) {
-    const n = Number(count ?? 0);
-    if (key.startsWith(NULLED)) nulled[key.slice(NULLED.length)] = n;
-    else if (key.startsWith(INVALID)) invalid[key.slice(INVALID.length)] = n;
+  // Counts keyed in the table's column order.
+  const nulledCounts: Record<string, number> = {};
+  const invalidCounts: Record<string, number> = {};
+  for (const name of Object.keys(schema)) {
+    if (nulled[name]) nulledCounts[name] = Number(sums[NULLED + name] ?? 0);
+    if (invalid[name]) invalidCounts[name] = Number(sums[INVALID + name] ?? 0);
   }
-  return { df: all.select(...Object.keys(schema)), nulled, invalid };
+  return { df: all.select(...Object.keys(schema)), nulled: nulledCounts, invalid: invalidCounts };
 }

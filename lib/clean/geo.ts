@@ -12,6 +12,8 @@ import {
   finish,
   lost,
   nullPlaceholders,
+  out,
+  stage,
 } from "./_frame.ts";
 import { parseUtcTimestamp } from "./_timestamp.ts";
 import { GEO_SCHEMA, RAW_GEO_SCHEMA } from "./schemas.ts";
@@ -62,23 +64,26 @@ export function coordinates(latitude: pl.Expr, longitude: pl.Expr): pl.Expr {
  */
 export function cleanGeo(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_GEO_SCHEMA);
-  const country = nullPlaceholders(pl.col("country"));
-  const text = nullPlaceholders(pl.col("timestamp"));
-  const timestamp = parseUtcTimestamp(text.str.strip());
   const latitude = pl.col("latitude");
   const longitude = pl.col("longitude");
-  const coords = coordinates(latitude, longitude);
   return finish(raw, GEO_SCHEMA, {
-    ind: { value: pl.col("ind") },
-    country: { value: country, nulled: lost(pl.col("country"), country) },
-    coordinates: {
-      value: coords,
-      invalid: latitude.isNotNull().or(longitude.isNotNull()).and(coords.isNull()),
+    stage: {
+      country: nullPlaceholders(pl.col("country")),
+      timestamp: nullPlaceholders(pl.col("timestamp")).str.strip(),
     },
-    timestamp: {
-      value: timestamp,
-      nulled: lost(pl.col("timestamp"), text),
-      invalid: lost(text, timestamp),
+    values: {
+      ind: pl.col("ind"),
+      country: stage("country"),
+      coordinates: coordinates(latitude, longitude),
+      timestamp: parseUtcTimestamp(stage("timestamp")),
+    },
+    nulled: {
+      country: lost(pl.col("country"), stage("country")),
+      timestamp: lost(pl.col("timestamp"), stage("timestamp")),
+    },
+    invalid: {
+      coordinates: latitude.isNotNull().or(longitude.isNotNull()).and(out("coordinates").isNull()),
+      timestamp: lost(stage("timestamp"), out("timestamp")),
     },
   });
 }

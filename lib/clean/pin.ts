@@ -7,11 +7,14 @@
 import pl from "nodejs-polars";
 import {
   type AnyFrame,
+  type CleanPlan,
   type CleanResult,
   conform,
   finish,
   lost,
   nullPlaceholders,
+  out,
+  stage,
 } from "./_frame.ts";
 import { PIN_SCHEMA, RAW_PIN_SCHEMA } from "./schemas.ts";
 
@@ -113,24 +116,21 @@ export function saveLocationPath(text: pl.Expr): pl.Expr {
  */
 export function cleanPin(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_PIN_SCHEMA);
-  const plans: Parameters<typeof finish>[2] = { ind: { value: pl.col("index") } };
-  for (const name of TEXT_COLUMNS) {
-    const value = nullPlaceholders(pl.col(name), PIN_PLACEHOLDERS[name]);
-    plans[name] = { value, nulled: lost(pl.col(name), value) };
+  const plan: Required<CleanPlan> = {
+    stage: {},
+    values: { ind: pl.col("index") },
+    nulled: {},
+    invalid: {},
+  };
+  for (const name of [...TEXT_COLUMNS, "follower_count", "save_location"]) {
+    plan.stage[name] = nullPlaceholders(pl.col(name), PIN_PLACEHOLDERS[name]);
+    plan.nulled[name] = lost(pl.col(name), stage(name));
   }
-  const count = nullPlaceholders(pl.col("follower_count"), PIN_PLACEHOLDERS.follower_count);
-  const countValue = followerCount(count.str.strip());
-  plans.follower_count = {
-    value: countValue,
-    nulled: lost(pl.col("follower_count"), count),
-    invalid: lost(count, countValue),
-  };
-  const location = nullPlaceholders(pl.col("save_location"));
-  const path = saveLocationPath(location);
-  plans.save_location = {
-    value: path,
-    nulled: lost(pl.col("save_location"), location),
-    invalid: lost(location, path),
-  };
-  return finish(raw, PIN_SCHEMA, plans);
+  for (const name of TEXT_COLUMNS) plan.values[name] = stage(name);
+  plan.values.follower_count = followerCount(stage("follower_count").str.strip());
+  plan.values.save_location = saveLocationPath(stage("save_location"));
+  for (const name of ["follower_count", "save_location"]) {
+    plan.invalid[name] = lost(stage(name), out(name));
+  }
+  return finish(raw, PIN_SCHEMA, plan);
 }

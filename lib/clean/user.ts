@@ -12,6 +12,8 @@ import {
   finish,
   lost,
   nullPlaceholders,
+  out,
+  stage,
 } from "./_frame.ts";
 import { parseUtcTimestamp } from "./_timestamp.ts";
 import { RAW_USER_SCHEMA, USER_SCHEMA } from "./schemas.ts";
@@ -66,17 +68,18 @@ export function cleanUser(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_USER_SCHEMA);
   const first = pl.col("first_name");
   const last = pl.col("last_name");
-  const name = userName(first, last);
-  const text = nullPlaceholders(pl.col("date_joined"));
-  const joined = parseUtcTimestamp(text.str.strip());
   return finish(raw, USER_SCHEMA, {
-    ind: { value: pl.col("ind") },
-    user_name: { value: name, nulled: first.isNotNull().or(last.isNotNull()).and(name.isNull()) },
-    age: { value: pl.col("age") },
-    date_joined: {
-      value: joined,
-      nulled: lost(pl.col("date_joined"), text),
-      invalid: lost(text, joined),
+    stage: { date_joined: nullPlaceholders(pl.col("date_joined")).str.strip() },
+    values: {
+      ind: pl.col("ind"),
+      user_name: userName(first, last),
+      age: pl.col("age"),
+      date_joined: parseUtcTimestamp(stage("date_joined")),
     },
+    nulled: {
+      user_name: first.isNotNull().or(last.isNotNull()).and(out("user_name").isNull()),
+      date_joined: lost(pl.col("date_joined"), stage("date_joined")),
+    },
+    invalid: { date_joined: lost(stage("date_joined"), out("date_joined")) },
   });
 }
