@@ -94,8 +94,8 @@ export function saveLocationPath(text: pl.Expr): pl.Expr {
  * - columns are those of {@linkcode PIN_SCHEMA}, in its order.
  *
  * Missing source columns are read as nulls. `nulled` has a count for every
- * text column and `follower_count`; `invalid` for `follower_count` (not a
- * count, or too large) and `save_location` (no path).
+ * output column but `ind`; `invalid` for `follower_count` (not a count, or
+ * too large for an Int32) and `save_location` (no path).
  *
  * @example
  * ```ts
