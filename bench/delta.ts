@@ -1,0 +1,204 @@
+/**
+ * `deno task bench delta`: the Delta layer's two numbers that matter for
+ * the streaming sink.
+ *
+ * 1. Append throughput: cleaned-pin-like rows appended in 10k-row batches
+ *    (one commit each, checkpoints every 10 commits as by default) up to
+ *    1M rows; rows/s and MB/s of parquet written.
+ * 2. Snapshot load time of a table with 10 commits and of one with 1,000
+ *    commits (which has checkpoints), and their ratio. Goal: the 1,000-commit
+ *    table loads within 2x of the 10-commit one.
+ *
+ * Everything is written to a temporary directory, removed at the end.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { DeltaTable, Snapshot } from "../lib/delta/mod.ts";
+
+const USAGE = `Usage: deno task bench delta [--rows N] [--batch N] [--commits N] [--loads N]
+
+Measures append throughput of cleaned-pin-like rows and snapshot load time
+of a small and a long-lived table.
+
+Options:
+  --rows N     rows to append in the throughput run (default 1000000)
+  --batch N    rows per append (default 10000)
+  --commits N  commits of the long table in the load run (default 1000)
+  --loads N    snapshot loads timed per table, median reported (default 30)
+  -h, --help   show this help`;
+
+const ALLOWED = "allowed options are --rows N, --batch N, --commits N, --loads N, --help";
+
+const CATEGORIES = [
+  "art",
+  "beauty",
+  "christmas",
+  "diy-and-crafts",
+  "education",
+  "event-planning",
+  "finance",
+  "home-decor",
+  "mens-fashion",
+  "quotes",
+  "tattoos",
+  "travel",
+  "vehicles",
+];
+
+/** `rows` rows shaped like the cleaned pin table (same columns and types). */
+function pinFrame(rows: number): pl.DataFrame {
+  const ids = Array.from({ length: rows }, (_, i) => i);
+  const hex = (i: number, width: number) => (i * 2654435761 % 16 ** width).toString(16);
+  return pl.DataFrame({
+    ind: ids,
+    unique_id: ids.map((i) =>
+      `${hex(i, 8).padStart(8, "0")}-${hex(i + 1, 4).padStart(4, "0")}-4${
+        hex(i + 2, 3).padStart(3, "0")
+      }-8${hex(i + 3, 3).padStart(3, "0")}-${hex(i + 4, 12).padStart(12, "0")}`
+    ),
+    title: ids.map((i) => `Easy ideas for your next weekend project, number ${i % 5000}`),
+    description: ids.map((i) =>
+      `Step by step instructions and photos for project ${i % 5000}, with tips on materials…`
+    ),
+    follower_count: ids.map((i) => (i * 7919) % 15_000_000),
+    poster_name: ids.map((i) => `Poster ${i % 1500}`),
+    tag_list: ids.map((i) => `tag${i % 17},tag${i % 29},tag${i % 31},tag${i % 37},tag${i % 41}`),
+    is_image_or_video: ids.map((i) => (i % 30 === 0 ? "video" : "image")),
+    image_src: ids.map((i) => `https://i.pinimg.com/originals/${hex(i, 8)}/${hex(i, 6)}.jpg`),
+    save_location: ids.map((i) => `/data/${CATEGORIES[i % CATEGORIES.length]}`),
+    category: ids.map((i) => CATEGORIES[i % CATEGORIES.length]!),
+  }).withColumns(pl.col("ind").cast(pl.Int64), pl.col("follower_count").cast(pl.Int32));
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function appendThroughput(dir: string, rows: number, batch: number): Promise<void> {
+  const template = pinFrame(batch);
+  const table = await DeltaTable.create(join(dir, "throughput"), template.schema);
+  let written = 0;
+  let bytes = 0;
+  const started = performance.now();
+  for (let offset = 0; offset < rows; offset += batch) {
+    const size = Math.min(batch, rows - offset);
+    const df = (size === batch ? template : template.head(size))
+      .withColumns(pl.col("ind").add(offset));
+    const result = await table.append(df, { txn: { appId: "bench", version: offset / batch } });
+    written += result.rows;
+    bytes += result.bytes;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `append: ${written} rows in ${table.version} commits of ${batch} rows: ` +
+      `${seconds.toFixed(2)} s, ${Math.round(written / seconds)} rows/s, ` +
+      `${(bytes / 1e6 / seconds).toFixed(2)} MB/s of parquet (${(bytes / 1e6).toFixed(1)} MB)`,
+  );
+}
+
+async function tableWithCommits(path: string, commits: number): Promise<void> {
+  const df = pinFrame(10);
+  const table = await DeltaTable.create(path, df.schema);
+  for (let v = 1; v < commits; v++) {
+    await table.append(df.withColumns(pl.col("ind").add(v * 10)));
+  }
+}
+
+async function timeLoads(path: string, loads: number): Promise<{ ms: number; snapshot: Snapshot }> {
+  let snapshot = await Snapshot.load(path); // warm up (DuckDB, file cache)
+  const times: number[] = [];
+  for (let i = 0; i < loads; i++) {
+    const started = performance.now();
+    snapshot = await Snapshot.load(path);
+    times.push(performance.now() - started);
+  }
+  return { ms: median(times), snapshot };
+}
+
+async function snapshotLoads(dir: string, commits: number, loads: number): Promise<void> {
+  const small = join(dir, "small");
+  const large = join(dir, "large");
+  await tableWithCommits(small, 10);
+  const started = performance.now();
+  await tableWithCommits(large, commits);
+  const buildSeconds = (performance.now() - started) / 1000;
+  const a = await timeLoads(small, loads);
+  const b = await timeLoads(large, loads);
+  const describe = (s: Snapshot) =>
+    `version ${s.version}, ${s.files.length} files, ` +
+    (s.source.checkpoint === null
+      ? `${s.source.commitsReplayed} JSON commits`
+      : `checkpoint ${s.source.checkpoint} + ${s.source.commitsReplayed} JSON commits`);
+  console.log(`snapshot load, 10 commits: ${a.ms.toFixed(2)} ms (${describe(a.snapshot)})`);
+  console.log(
+    `snapshot load, ${commits} commits: ${b.ms.toFixed(2)} ms (${describe(b.snapshot)}; ` +
+      `built in ${buildSeconds.toFixed(1)} s)`,
+  );
+  const ratio = b.ms / a.ms;
+  console.log(
+    `ratio ${commits}/10 commits: ${ratio.toFixed(2)}x (goal: within 2x) ${
+      ratio <= 2 ? "ok" : "MISSED"
+    }`,
+  );
+}
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new RangeError(`Invalid --${name} "${text}": expected an integer >= 1`);
+  }
+  return Number(text);
+}
+
+/** Runs the benchmark with command-line `args` (see `--help`). */
+export async function run(args: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        rows: { type: "string" },
+        batch: { type: "string" },
+        commits: { type: "string" },
+        loads: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const reason = ((error as Error).message.split("\n")[0] ?? "").split(". ")[0]?.replace(
+      /\.$/,
+      "",
+    );
+    throw new TypeError(`${reason}: ${ALLOWED}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const rows = integer("rows", values.rows, 1_000_000);
+  const batch = integer("batch", values.batch, 10_000);
+  const commits = integer("commits", values.commits, 1000);
+  const loads = integer("loads", values.loads, 30);
+  const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-delta-" });
+  try {
+    await appendThroughput(dir, rows, batch);
+    await snapshotLoads(dir, commits, loads);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await run(Deno.args);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}
