@@ -62,11 +62,11 @@ export function coordinates(latitude: pl.Expr, longitude: pl.Expr): pl.Expr {
  * assert.deepEqual(df.getColumn("timestamp").toArray(), [new Date("2020-08-28T03:52:47Z")]);
  * ```
  */
-export function cleanGeo(frame: AnyFrame): Promise<CleanResult> {
+export async function cleanGeo(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_GEO_SCHEMA);
   const latitude = pl.col("latitude");
   const longitude = pl.col("longitude");
-  return finish(raw, GEO_SCHEMA, {
+  return await finish(raw, GEO_SCHEMA, {
     stage: {
       country: nullPlaceholders(pl.col("country")),
       timestamp: nullPlaceholders(pl.col("timestamp")).str.strip(),

@@ -114,7 +114,7 @@ export function saveLocationPath(text: pl.Expr): pl.Expr {
  * assert.equal(nulled.title, 1);
  * ```
  */
-export function cleanPin(frame: AnyFrame): Promise<CleanResult> {
+export async function cleanPin(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_PIN_SCHEMA);
   const plan: Required<CleanPlan> = {
     stage: {},
@@ -132,5 +132,5 @@ export function cleanPin(frame: AnyFrame): Promise<CleanResult> {
   for (const name of ["follower_count", "save_location"]) {
     plan.invalid[name] = lost(stage(name), out(name));
   }
-  return finish(raw, PIN_SCHEMA, plan);
+  return await finish(raw, PIN_SCHEMA, plan);
 }

@@ -64,11 +64,11 @@ export function userName(first: pl.Expr, last: pl.Expr): pl.Expr {
  * assert.deepEqual(df.getColumn("date_joined").toArray(), [new Date("2015-10-24T11:23:51Z")]);
  * ```
  */
-export function cleanUser(frame: AnyFrame): Promise<CleanResult> {
+export async function cleanUser(frame: AnyFrame): Promise<CleanResult> {
   const raw = conform(frame, RAW_USER_SCHEMA);
   const first = pl.col("first_name");
   const last = pl.col("last_name");
-  return finish(raw, USER_SCHEMA, {
+  return await finish(raw, USER_SCHEMA, {
     stage: { date_joined: nullPlaceholders(pl.col("date_joined")).str.strip() },
     values: {
       ind: pl.col("ind"),

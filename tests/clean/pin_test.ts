@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { cleanPin, PIN_PLACEHOLDERS, PIN_SCHEMA, rawFrame } from "../../lib/clean/mod.ts";
+import {
+  cleanGeo,
+  cleanPin,
+  cleanUser,
+  PIN_PLACEHOLDERS,
+  PIN_SCHEMA,
+  rawFrame,
+} from "../../lib/clean/mod.ts";
 import { describe, stringFrame, values } from "./_clean.ts";
 
 const NBSP = "\u00a0";
@@ -232,8 +239,13 @@ Deno.test("cleanPin() gives an empty frame with the pin schema for empty input",
   }
 });
 
-Deno.test("cleanPin() refuses what is not a Polars frame with a TypeError", () => {
-  for (const bad of [null, [], { index: [1] }, "pin"]) {
-    assert.throws(() => cleanPin(bad as unknown as pl.DataFrame), TypeError);
+Deno.test("cleanPin(), cleanGeo() and cleanUser() reject what is not a Polars frame", async () => {
+  for (const clean of [cleanPin, cleanGeo, cleanUser]) {
+    for (const bad of [null, [], { index: [1] }, "pin"]) {
+      await assert.rejects(
+        () => clean(bad as unknown as pl.DataFrame),
+        new TypeError("Cannot clean: expected a Polars DataFrame or LazyDataFrame"),
+      );
+    }
   }
 });
