@@ -1,0 +1,144 @@
+/**
+ * Command-line parsing shared by the `deno task` commands: flags with
+ * `--help`, and a clear error naming the bad option and what is allowed.
+ *
+ * @module
+ */
+import { parseArgs as nodeParseArgs } from "node:util";
+import { ConfigError } from "../lib/config.ts";
+
+/** One flag of a command. */
+export interface FlagSpec {
+  /** `string` takes a value, `boolean` does not. */
+  type: "string" | "boolean";
+  /** One line for `--help`. */
+  help: string;
+  /** One-letter alias. */
+  short?: string;
+}
+
+/** Thrown for a bad command line; commands print its message and exit 2. */
+export class UsageError extends Error {
+  /** Creates a usage error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parsed flags and positional arguments. */
+export interface ParsedArgs {
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses `args` against `spec`; prints help and exits 0 on `--help`.
+ * Unknown flags and missing values throw {@linkcode UsageError}.
+ */
+export function parseFlags(
+  args: string[],
+  spec: Record<string, FlagSpec>,
+  usage: string,
+  options: { positionals?: boolean } = {},
+): ParsedArgs {
+  const all: Record<string, FlagSpec> = {
+    ...spec,
+    help: { type: "boolean", help: "show this help", short: "h" },
+  };
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(helpText(usage, all));
+    Deno.exit(0);
+  }
+  try {
+    const { values, positionals } = nodeParseArgs({
+      args,
+      options: Object.fromEntries(
+        Object.entries(all).map((
+          [k, v],
+        ) => [k, v.short ? { type: v.type, short: v.short } : { type: v.type }]),
+      ),
+      allowPositionals: options.positionals ?? false,
+      strict: true,
+    });
+    return { flags: values as ParsedArgs["flags"], positionals };
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
+    throw new UsageError(
+      `${message}\nAllowed options: ${Object.keys(all).map((k) => `--${k}`).join(", ")}`,
+    );
+  }
+}
+
+/** Parses a number flag, naming it and what is allowed when it is wrong. */
+export function numberFlag(
+  name: string,
+  value: string | boolean | undefined,
+  { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (
+    typeof value !== "string" || value.trim() === "" || !Number.isFinite(n) ||
+    (integer && !Number.isInteger(n)) || n < min || n > max
+  ) {
+    throw new UsageError(
+      `Invalid --${name} "${value}": expected ${
+        integer ? "an integer" : "a number"
+      } from ${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+/** Parses a duration flag such as `30s`, `5m`, `1h`, `250ms` or a number of seconds. */
+export function durationFlag(
+  name: string,
+  value: string | boolean | undefined,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const m = typeof value === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
+  if (!m) {
+    throw new UsageError(
+      `Invalid --${name} "${value}": expected a duration such as 250ms, 30s, 5m or 1h`,
+    );
+  }
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1_000;
+  return Number(m[1]) * unit;
+}
+
+/** Runs a command's main function: usage and configuration errors print one message and exit 2. */
+export async function runMain(main: () => Promise<number | void>): Promise<void> {
+  try {
+    const code = await main();
+    Deno.exit(code ?? 0);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      console.error(`error: ${error.message}`);
+      Deno.exit(2);
+    }
+    console.error(`error: ${(error as Error)?.message ?? error}`);
+    Deno.exit(1);
+  }
+}
+
+function helpText(usage: string, spec: Record<string, FlagSpec>): string {
+  const rows = Object.entries(spec).map(([k, v]) => {
+    const left = `  ${v.short ? `-${v.short}, ` : ""}--${k}${
+      v.type === "string" ? " <value>" : ""
+    }`;
+    return `${left.padEnd(30)} ${v.help}`;
+  });
+  return `${usage}\n\nOptions:\n${rows.join("\n")}`;
+}
+
+/** Resolves when the process gets Ctrl-C (SIGINT) or SIGTERM; the returned function removes the listeners. */
+export function onShutdownSignal(handler: (signal: string) => void): () => void {
+  const listeners: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map((
+    s,
+  ) => [s, () => handler(s)]);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  return () => {
+    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `deno task kinesis [--port 4568] [--persist DIR] [--host auto|node|deno]`:
+ * runs the local Kinesis emulator in the foreground until Ctrl-C.
+ *
+ * @module
+ */
+import { loadConfig, parsePort } from "../lib/config.ts";
+import { type EmulatorHost, startEmulator } from "../lib/kinesis/emulator.ts";
+import { onShutdownSignal, parseFlags, runMain, UsageError } from "./_args.ts";
+
+await runMain(async () => {
+  const { flags } = parseFlags(
+    Deno.args,
+    {
+      port: {
+        type: "string",
+        help: "plain-HTTP port (env KINESIS_PORT, default 4568; 0 = any free port)",
+      },
+      persist: {
+        type: "string",
+        help: "keep streams and records in this directory across restarts",
+      },
+      host: {
+        type: "string",
+        help: "runtime that hosts the emulator: auto (default), node or deno",
+      },
+      verbose: { type: "boolean", help: "show the emulator's INFO log" },
+    },
+    "Usage: deno task kinesis [options]\n\nRuns the local Kinesis emulator (kinesis-local) until Ctrl-C.",
+  );
+  const config = loadConfig();
+  const port = parsePort("--port", flags.port as string | undefined, config.kinesisPort);
+  const host = (flags.host as string | undefined) ?? "auto";
+  if (!["auto", "node", "deno"].includes(host)) {
+    throw new UsageError(`Invalid --host "${host}": expected auto, node or deno`);
+  }
+  const emulator = await startEmulator({
+    port,
+    persistDir: flags.persist as string | undefined,
+    host: host as EmulatorHost,
+    logLevel: flags.verbose ? "INFO" : "WARN",
+    onLog: (line) => console.error(line),
+  });
+  console.log(
+    `Kinesis emulator (kinesis-local ${emulator.version}, hosted by ${emulator.host}) at ${emulator.endpoint}` +
+      (flags.persist ? `, persisting to ${flags.persist}` : ""),
+  );
+  console.log(`Point clients at it with KINESIS_ENDPOINT=${emulator.endpoint}. Ctrl-C stops it.`);
+  const stopped = new Promise<string>((resolve) => onShutdownSignal(resolve));
+  const why = await Promise.race([stopped, emulator.exited.then((code) => `exit ${code}`)]);
+  await emulator.stop();
+  console.log(`Kinesis emulator stopped (${why})`);
+});

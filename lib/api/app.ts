@@ -1,0 +1,449 @@
+/**
+ * The API proxy: the HTTP routes that the course's API Gateway "Kinesis
+ * proxy integration" exposes, mapped onto Kinesis actions.
+ *
+ * `createApp()` builds the Hono app (tests call `app.request()` without a
+ * socket); {@linkcode serveApi} binds it to a port.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DescribeStreamCommand,
+  type KinesisClient,
+  ListStreamsCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+} from "@aws-sdk/client-kinesis";
+import { z } from "zod";
+import { STREAM_NAME_PATTERN } from "../kinesis/admin.ts";
+import { awsErrorName, isThrottling, isUnreachable } from "../kinesis/errors.ts";
+
+/** Kinesis' limit for one record: data plus partition key. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+/** Kinesis' limit for one PutRecords request. */
+export const MAX_RECORDS_PER_REQUEST = 500;
+/** Kinesis' limit for the records of one PutRecords request. */
+export const MAX_REQUEST_RECORD_BYTES = 5 * 1024 * 1024;
+
+/** Options of {@linkcode createApp}. */
+export interface ApiOptions {
+  /** Requests must carry this in `x-api-key` (default: no key required). */
+  apiKey?: string;
+  /** Receives one access-log line per request (default: none). */
+  onLog?: (line: string) => void;
+}
+
+/** An error answer: `{message, issues?}` with an HTTP status. */
+export class ApiError extends HTTPException {
+  /** Details of a schema failure, one per problem. */
+  readonly issues: ApiIssue[] | undefined;
+  /** Creates an error answer. */
+  constructor(status: ContentfulStatusCode, message: string, issues?: ApiIssue[], cause?: unknown) {
+    super(status, { message, cause });
+    this.issues = issues;
+  }
+}
+
+/** One problem with a request body. */
+export interface ApiIssue {
+  /** Where, e.g. `Records.3.PartitionKey`, or `` for the whole body. */
+  path: string;
+  /** What is wrong. */
+  message: string;
+}
+
+const PartitionKey = z.string({ error: "must be a string" }).min(1, "must not be empty").max(
+  256,
+  "must be at most 256 characters",
+);
+const ExplicitHashKey = z.string().regex(/^\d{1,39}$/, "must be a decimal 128-bit integer")
+  .optional();
+const DataValue = z.unknown().refine((v) => v !== undefined, "is required");
+
+const PutRecordBody = z.object({
+  StreamName: z.string().optional(),
+  Data: DataValue,
+  PartitionKey,
+  ExplicitHashKey,
+  SequenceNumberForOrdering: z.string().optional(),
+}, { error: "body must be a JSON object" });
+
+const RecordsCount = (n: number) => n >= 1 && n <= MAX_RECORDS_PER_REQUEST;
+const RecordsCountMessage = `must hold 1 to ${MAX_RECORDS_PER_REQUEST} records`;
+const KinesisRecordsBody = z.object({
+  StreamName: z.string().optional(),
+  Records: z.array(z.object({ Data: DataValue, PartitionKey, ExplicitHashKey }))
+    .refine((r) => RecordsCount(r.length), RecordsCountMessage),
+}, { error: "body must be a JSON object" });
+const TutorialRecordsBody = z.object({
+  StreamName: z.string().optional(),
+  records: z.array(z.object({ data: DataValue, "partition-key": PartitionKey }))
+    .refine((r) => RecordsCount(r.length), RecordsCountMessage),
+});
+
+/** The Kinesis-shaped body, or the AWS tutorial's `{records: [{data, "partition-key"}]}`. */
+function parsePutRecordsBody(value: unknown) {
+  const tutorial = value !== null && typeof value === "object" && "records" in value &&
+    !("Records" in value);
+  return tutorial ? parse(TutorialRecordsBody, value) : parse(KinesisRecordsBody, value);
+}
+
+const CreateStreamBody = z.object({
+  StreamName: z.string().optional(),
+  ShardCount: z.number().int().min(1).max(10_000).optional(),
+  StreamModeDetails: z.object({ StreamMode: z.enum(["ON_DEMAND", "PROVISIONED"]) }).optional(),
+}).refine(
+  (b) => !(b.StreamModeDetails?.StreamMode === "PROVISIONED" && b.ShardCount === undefined),
+  "ShardCount is required for PROVISIONED mode",
+).refine(
+  (b) => !(b.StreamModeDetails?.StreamMode === "ON_DEMAND" && b.ShardCount !== undefined),
+  "ShardCount is not allowed with ON_DEMAND mode",
+);
+
+const encoder = new TextEncoder();
+
+/**
+ * Builds the API proxy's Hono app over a Kinesis client.
+ *
+ * @example
+ * ```ts ignore
+ * const app = createApp(kinesis);
+ * const res = await app.request("/streams");
+ * ```
+ */
+export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hono {
+  const { apiKey, onLog } = options;
+  const app = new Hono({ strict: false });
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    onLog?.(
+      `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`,
+    );
+  });
+  if (apiKey !== undefined) {
+    app.use(async (c, next) => {
+      if (c.req.header("x-api-key") !== apiKey) throw new ApiError(403, "Forbidden");
+      await next();
+    });
+  }
+
+  app.get("/streams", async (c) => {
+    const names: string[] = [];
+    let start: string | undefined;
+    while (true) {
+      const out = await callKinesis(() =>
+        kinesis.send(new ListStreamsCommand({ ExclusiveStartStreamName: start, Limit: 100 }))
+      );
+      names.push(...(out.StreamNames ?? []));
+      if (!out.HasMoreStreams || !out.StreamNames?.length) break;
+      start = names.at(-1);
+    }
+    return c.json({ HasMoreStreams: false, StreamNames: names });
+  });
+
+  app.post("/streams/:stream", async (c) => {
+    const name = streamParam(c.req.param("stream"));
+    const text = await c.req.text();
+    const body = parse(CreateStreamBody, text.trim() === "" ? {} : parseJson(text));
+    checkBodyName(body.StreamName, name);
+    const provisioned = body.ShardCount !== undefined;
+    await callKinesis(
+      () =>
+        kinesis.send(
+          new CreateStreamCommand(
+            provisioned
+              ? {
+                StreamName: name,
+                ShardCount: body.ShardCount,
+                StreamModeDetails: { StreamMode: "PROVISIONED" },
+              }
+              : { StreamName: name, StreamModeDetails: { StreamMode: "ON_DEMAND" } },
+          ),
+        ),
+      name,
+    );
+    return c.json({});
+  });
+
+  app.get("/streams/:stream", async (c) => {
+    const name = streamParam(c.req.param("stream"));
+    const out = await callKinesis(
+      () => kinesis.send(new DescribeStreamCommand({ StreamName: name })),
+      name,
+    );
+    return c.json({ StreamDescription: out.StreamDescription });
+  });
+
+  app.delete("/streams/:stream", async (c) => {
+    const name = streamParam(c.req.param("stream"));
+    await callKinesis(
+      () =>
+        kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })),
+      name,
+    );
+    return c.json({});
+  });
+
+  app.put("/streams/:stream/record", async (c) => {
+    const name = streamParam(c.req.param("stream"));
+    const body = parse(PutRecordBody, parseJson(await c.req.text()));
+    checkBodyName(body.StreamName, name);
+    const data = encodeData(body.Data, body.PartitionKey, "Data");
+    const out = await callKinesis(
+      () =>
+        kinesis.send(
+          new PutRecordCommand({
+            StreamName: name,
+            Data: data,
+            PartitionKey: body.PartitionKey,
+            ExplicitHashKey: body.ExplicitHashKey,
+            SequenceNumberForOrdering: body.SequenceNumberForOrdering,
+          }),
+        ),
+      name,
+    );
+    return c.json({
+      SequenceNumber: out.SequenceNumber,
+      ShardId: out.ShardId,
+      ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
+    });
+  });
+
+  app.put("/streams/:stream/records", async (c) => {
+    const name = streamParam(c.req.param("stream"));
+    const body = parsePutRecordsBody(parseJson(await c.req.text()));
+    checkBodyName(body.StreamName, name);
+    const records = "Records" in body
+      ? body.Records.map((r, i) => ({
+        Data: encodeData(r.Data, r.PartitionKey, `Records.${i}.Data`),
+        PartitionKey: r.PartitionKey,
+        ExplicitHashKey: r.ExplicitHashKey,
+      }))
+      : body.records.map((r, i) => ({
+        Data: encodeData(r.data, r["partition-key"], `records.${i}.data`),
+        PartitionKey: r["partition-key"],
+      }));
+    const total = records.reduce((n, r) => n + r.Data.byteLength + r.PartitionKey.length, 0);
+    if (total > MAX_REQUEST_RECORD_BYTES) {
+      throw new ApiError(
+        413,
+        `Records total ${total} bytes, more than the ${MAX_REQUEST_RECORD_BYTES} bytes Kinesis accepts in one request`,
+      );
+    }
+    const out = await callKinesis(
+      () => kinesis.send(new PutRecordsCommand({ StreamName: name, Records: records })),
+      name,
+    );
+    return c.json({
+      FailedRecordCount: out.FailedRecordCount ?? 0,
+      Records: (out.Records ?? []).map((r) =>
+        r.ErrorCode
+          ? { ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage }
+          : { SequenceNumber: r.SequenceNumber, ShardId: r.ShardId }
+      ),
+      ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
+    });
+  });
+
+  const routes: [RegExp, string][] = [
+    [/^\/streams\/?$/, "GET"],
+    [/^\/streams\/[^/]+\/?$/, "GET, POST, DELETE"],
+    [/^\/streams\/[^/]+\/records?\/?$/, "PUT"],
+  ];
+  app.notFound((c) => {
+    const allowed = routes.find(([re]) => re.test(c.req.path))?.[1];
+    if (allowed) {
+      c.header("Allow", allowed);
+      return c.json({
+        message: `Method ${c.req.method} is not allowed on ${c.req.path}: use ${allowed}`,
+      }, 405);
+    }
+    return c.json({ message: `No route for ${c.req.method} ${c.req.path}` }, 404);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      return c.json(
+        error.issues
+          ? { message: error.message, issues: error.issues }
+          : { message: error.message },
+        error.status,
+      );
+    }
+    if (error instanceof HTTPException) {
+      return c.json({ message: error.message || "Request failed" }, error.status);
+    }
+    console.error(`API proxy: unexpected error on ${c.req.method} ${c.req.path}:`, error);
+    return c.json({ message: "Internal error in the API proxy" }, 500);
+  });
+  return app;
+}
+
+function streamParam(name: string): string {
+  if (!STREAM_NAME_PATTERN.test(name)) {
+    throw new ApiError(
+      400,
+      `Invalid stream name "${name}": name must match [a-zA-Z0-9_.-]+ (1 to 128 characters)`,
+    );
+  }
+  return name;
+}
+
+function checkBodyName(bodyName: string | undefined, pathName: string): void {
+  if (bodyName !== undefined && bodyName !== pathName) {
+    throw new ApiError(
+      400,
+      `StreamName "${bodyName}" in the body disagrees with stream "${pathName}" in the path`,
+    );
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, `Malformed JSON body: ${(error as Error).message}`);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = flattenIssues(result.error.issues);
+  throw new ApiError(
+    400,
+    `Invalid request body: ${
+      issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join("; ")
+    }`,
+    issues,
+  );
+}
+
+function flattenIssues(issues: readonly z.core.$ZodIssue[]): ApiIssue[] {
+  const out: ApiIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // Report the branch that got furthest: the one with the fewest problems.
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      const allTopLevel = issue.errors.every((e) => e.every((i) => i.path.length === 0));
+      if (!allTopLevel) {
+        out.push(...flattenIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+        continue;
+      }
+    }
+    const message = issue.code === "invalid_type" && issue.input === undefined
+      ? "is required"
+      : issue.message.replace(/^Invalid input: /, "");
+    out.push({ path: issue.path.map(String).join("."), message });
+  }
+  return out;
+}
+
+function encodeData(data: unknown, partitionKey: string, where: string): Uint8Array {
+  const bytes = encoder.encode(JSON.stringify(data));
+  const size = bytes.byteLength + encoder.encode(partitionKey).byteLength;
+  if (size > MAX_RECORD_BYTES) {
+    throw new ApiError(
+      413,
+      `${where} is ${size} bytes with its partition key, more than the ${MAX_RECORD_BYTES} bytes (1 MiB) Kinesis accepts in one record`,
+    );
+  }
+  return bytes;
+}
+
+async function callKinesis<T>(call: () => Promise<T>, stream?: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toApiError(error, stream);
+  }
+}
+
+/** Maps a Kinesis error to the proxy's answer. */
+export function toApiError(error: unknown, stream?: string): ApiError {
+  const name = awsErrorName(error) ?? "";
+  const detail = (error as Error)?.message ?? String(error);
+  if (name === "ResourceNotFoundException") {
+    return new ApiError(
+      404,
+      stream ? `Stream "${stream}" does not exist` : detail,
+      undefined,
+      error,
+    );
+  }
+  if (name === "ResourceInUseException") {
+    return new ApiError(409, detail || `Stream "${stream}" is in use`, undefined, error);
+  }
+  if (isThrottling(error)) {
+    return new ApiError(
+      429,
+      `Kinesis is throttling requests (${name}): ${detail}`,
+      undefined,
+      error,
+    );
+  }
+  if (name === "ValidationException" || name === "InvalidArgumentException") {
+    return new ApiError(400, `Kinesis refused the request: ${detail}`, undefined, error);
+  }
+  if (isUnreachable(error)) {
+    return new ApiError(502, `Kinesis is unreachable: ${detail}`, undefined, error);
+  }
+  return new ApiError(502, `Kinesis failed (${name || "error"}): ${detail}`, undefined, error);
+}
+
+/** Options of {@linkcode serveApi}. */
+export interface ServeApiOptions extends ApiOptions {
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind (default `127.0.0.1`). */
+  hostname?: string;
+  /** Largest request body accepted, in bytes (default 8 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** A running API proxy. */
+export interface ApiServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** Stops accepting requests and waits for in-flight ones. */
+  shutdown(): Promise<void>;
+  /** Same as shutdown(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Serves the API proxy on a port. */
+export function serveApi(kinesis: KinesisClient, options: ServeApiOptions = {}): ApiServer {
+  const { port = 0, hostname = "127.0.0.1", maxBodyBytes = 8 * 1024 * 1024, ...appOptions } =
+    options;
+  const app = createApp(kinesis, appOptions);
+  const server = Deno.serve({ port, hostname, onListen: () => {} }, (req) => {
+    const length = Number(req.headers.get("content-length") ?? "0");
+    if (length > maxBodyBytes) {
+      return Response.json(
+        {
+          message:
+            `Request body of ${length} bytes is larger than the ${maxBodyBytes} bytes accepted`,
+        },
+        { status: 413 },
+      );
+    }
+    return app.fetch(req);
+  });
+  const bound = (server.addr as Deno.NetAddr).port;
+  const shutdown = () => server.shutdown();
+  return {
+    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${bound}`,
+    port: bound,
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}

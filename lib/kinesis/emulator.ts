@@ -1,0 +1,238 @@
+/**
+ * The local Kinesis emulator's lifecycle: start `kinesis-local` (the
+ * Scala.js build of kinesis-mock) on a given or free port, wait until it
+ * answers, stop it and everything it started.
+ *
+ * Hosting: Node.js when it is on the machine, Deno otherwise. Hosted by Deno
+ * 2.9.6 the emulator stalls on request bodies above about 190 KB (for example
+ * a boto3 or AWS CLI PutRecords of 500 records of 300 bytes, or one record
+ * near 1 MiB): the server never finishes reading the body and answers with a
+ * 60 s read timeout. Hosted by Node the same requests take well under a
+ * second, so Node is preferred; `host: "deno"` forces Deno.
+ *
+ * @module
+ */
+// Imported so that Deno installs the package before we run its main.js.
+import kinesisLocalPackage from "kinesis-local/package.json" with { type: "json" };
+import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
+
+/** How the emulator is hosted. */
+export type EmulatorHost = "auto" | "node" | "deno";
+
+/** Options of {@linkcode startEmulator}. */
+export interface EmulatorOptions {
+  /** Plain-HTTP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Persist streams and records to this directory, and load them on start (default: off). */
+  persistDir?: string;
+  /** `auto` (default): Node when available, else Deno. */
+  host?: EmulatorHost;
+  /** Copy the emulator's log lines to this function (default: kept, shown only on failure). */
+  onLog?: (line: string) => void;
+  /** How long to wait for the emulator to answer, in ms (default 60000). */
+  startTimeoutMs?: number;
+  /** Emulator log level (default `WARN`). */
+  logLevel?: "ERROR" | "WARN" | "INFO" | "DEBUG";
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** The plain-HTTP port. */
+  readonly port: number;
+  /** The emulator's process id. */
+  readonly pid: number;
+  /** Which runtime hosts it. */
+  readonly host: "node" | "deno";
+  /** The emulator's package version. */
+  readonly version: string;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number>;
+  /** Stops the emulator (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Same as stop(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+let nodeAvailable: boolean | undefined;
+
+/** Whether a `node` executable is on the PATH. */
+export async function hasNode(): Promise<boolean> {
+  if (nodeAvailable === undefined) {
+    try {
+      const out = await new Deno.Command("node", {
+        args: ["--version"],
+        stdout: "null",
+        stderr: "null",
+      })
+        .output();
+      nodeAvailable = out.success;
+    } catch {
+      nodeAvailable = false;
+    }
+  }
+  return nodeAvailable;
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts the emulator and waits until it answers a Kinesis call.
+ *
+ * @example
+ * ```ts ignore
+ * await using kinesisLocal = await startEmulator();
+ * console.log(kinesisLocal.endpoint);
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const {
+    port: wanted = 0,
+    persistDir,
+    host: hostOption = "auto",
+    onLog,
+    startTimeoutMs = 60_000,
+    logLevel = "WARN",
+  } = options;
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+    throw new RangeError(`Cannot start the emulator: port must be 0 to 65535, got ${wanted}`);
+  }
+  const port = wanted === 0 ? freePort() : wanted;
+  const main = fileURLToPath(import.meta.resolve("kinesis-local/main.js"));
+  const host = hostOption === "auto" ? (await hasNode() ? "node" : "deno") : hostOption;
+  const env: Record<string, string> = {
+    KINESIS_MOCK_PLAIN_PORT: String(port),
+    KINESIS_MOCK_TLS_PORT: String(freePort()),
+    KINESIS_MOCK_CERT_PATH: join(dirname(main), "server.json"),
+    LOG_LEVEL: logLevel,
+    // Streams become ACTIVE quickly, as they do in a test double.
+    CREATE_STREAM_DURATION: "200ms",
+    DELETE_STREAM_DURATION: "200ms",
+    UPDATE_SHARD_COUNT_DURATION: "200ms",
+  };
+  let cwd = Deno.cwd();
+  if (persistDir !== undefined) {
+    const dir = resolve(persistDir);
+    await Deno.mkdir(dir, { recursive: true });
+    Object.assign(env, {
+      SHOULD_PERSIST_DATA: "true",
+      LOAD_DATA_IF_EXISTS: "true",
+      PERSIST_PATH: dir,
+      PERSIST_INTERVAL: "1s",
+    });
+    cwd = dir;
+  }
+  const command = host === "node"
+    ? new Deno.Command("node", { args: [main], env, cwd, stdout: "piped", stderr: "piped" })
+    : new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", main],
+      env,
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    });
+  const child = command.spawn();
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    onLog?.(line);
+  };
+  const pumps = [pump(child.stdout, log), pump(child.stderr, log)];
+  const exited = child.status.then(async (s) => {
+    await Promise.allSettled(pumps);
+    return s.code;
+  });
+  let alive = true;
+  exited.then(() => (alive = false));
+
+  const stop = async () => {
+    if (alive) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 3_000);
+      await exited;
+      clearTimeout(timer);
+    } else {
+      await exited;
+    }
+  };
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(endpoint, startTimeoutMs, () => alive);
+  } catch (error) {
+    await stop();
+    throw new Error(
+      `Cannot start the Kinesis emulator on port ${port}: ${(error as Error).message}` +
+        (tail.length ? `\n${tail.join("\n")}` : ""),
+      { cause: error },
+    );
+  }
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    host,
+    version: kinesisLocalPackage.version,
+    exited,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+/** Polls a Kinesis endpoint with ListStreams until it answers 200. */
+export async function waitUntilAnswering(
+  endpoint: string,
+  timeoutMs: number,
+  stillRunning: () => boolean = () => true,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (!stillRunning()) throw new Error("the emulator exited during start");
+    try {
+      const res = await fetch(endpoint, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "Kinesis_20131202.ListStreams",
+          "x-amz-date": "20200101T000000Z",
+          authorization:
+            "AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=0",
+        },
+        body: "{}",
+        signal: AbortSignal.timeout(2_000),
+      });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`no answer within ${timeoutMs} ms (${last})`);
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, log: (line: string) => void) {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) log(line);
+  }
+  if (rest.trim()) log(rest);
+}
