@@ -5,9 +5,8 @@
  * `<USER_ID>_pin_batch`, `<USER_ID>_geo_batch` and `<USER_ID>_user_batch`,
  * printing row counts and the values nulled per column.
  *
- * The tables are written as parquet under `<lakehouse>/default/<table>/`
- * by {@linkcode writeBatchTable}, the one place to switch to the Delta
- * catalog.
+ * The tables are Delta tables in the catalog (`<lakehouse>/default/<table>/`),
+ * written by {@linkcode writeBatchTable}.
  *
  * @module
  */
@@ -16,12 +15,13 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cleanGeo, cleanPin, type CleanResult, cleanUser, RAW_SCHEMAS } from "../lib/clean/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
+import { Catalog, DEFAULT_DATABASE } from "../lib/catalog.ts";
 
 const USAGE = `Usage: deno task batch [options]
 
 Reads <source>/{pin,geo,user}.ndjson, cleans them as the streaming queries do,
-and writes the tables <USER_ID>_pin_batch, <USER_ID>_geo_batch and
-<USER_ID>_user_batch under <lakehouse>/default/.
+and writes the Delta tables default.<USER_ID>_pin_batch, _geo_batch and
+_user_batch under <lakehouse>/default/, replacing earlier runs' tables.
 
 Options:
   --source DIR      directory holding pin.ndjson, geo.ndjson and user.ndjson
@@ -66,35 +66,26 @@ const CLEANERS: Record<RecordKind, (frame: pl.LazyDataFrame) => Promise<CleanRes
 const USER_ID_RE = /^[A-Za-z0-9_]+$/;
 
 /**
- * Writes `df` as the whole content of the batch table `table` in database
- * `default` of `lakehouse`, replacing what a previous run wrote, and
- * returns the table's directory. Parquet for now; this is the function to
- * point at the Delta catalog.
+ * Writes `df` as the whole content of the Delta table `default.<table>` in
+ * the catalog of `lakehouse`, and returns the table's directory. A batch
+ * table is rebuilt from the source on every run: an existing one is
+ * dropped and created again (there is no overwrite commit yet), so its
+ * history starts afresh. A directory there that is not a Delta table is
+ * left alone (an error).
  */
 export async function writeBatchTable(
   lakehouse: string,
   table: string,
   df: pl.DataFrame,
 ): Promise<string> {
-  const dir = join(lakehouse, "default", table);
-  try {
-    await Deno.stat(join(dir, "_delta_log"));
-    throw new Error(
-      `Cannot write ${table}: ${dir} holds a Delta table, which a plain parquet write would corrupt`,
-    );
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.mkdir(dir, { recursive: true });
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && /^part-.*\.parquet$/.test(entry.name)) {
-      await Deno.remove(join(dir, entry.name));
-    }
-  }
-  df.writeParquet(join(dir, `part-00000-${crypto.randomUUID()}-c000.snappy.parquet`), {
-    compression: "snappy",
+  const catalog = new Catalog({ lakehouseDir: lakehouse });
+  const name = `${DEFAULT_DATABASE}.${table}`;
+  await catalog.drop(name);
+  const delta = await catalog.create(name, df.schema, {
+    description: "pinstream batch table, cleaned from the source NDJSON by deno task batch",
   });
-  return dir;
+  await delta.append(df, { operationParameters: { mode: "Overwrite", partitionBy: "[]" } });
+  return catalog.tablePath(name);
 }
 
 /** The options from the command line and the environment; a TypeError names a bad option. */

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parseBatchArgs, runBatch } from "../../cli/batch.ts";
 import { withTempDir } from "../_helpers.ts";
+import { Catalog } from "../../lib/catalog.ts";
+import { PIN_SCHEMA } from "../../lib/clean/mod.ts";
+import { describe } from "./_clean.ts";
 
 const PIN = {
   index: 7,
@@ -121,15 +124,37 @@ Deno.test("runBatch() writes the three batch tables as parquet that DuckDB reads
   });
 });
 
-Deno.test("runBatch() replaces what a previous run wrote", async () => {
+Deno.test("runBatch() writes Delta tables that replace what a previous run wrote", async () => {
   await withTempDir(async (dir) => {
     await writeSource(dir);
     const lakehouse = join(dir, "lakehouse");
     const options = { source: dir, lakehouse, userId: "u1", log: () => {} };
     await runBatch(options);
     await runBatch(options);
-    const files = [...Deno.readDirSync(join(lakehouse, "default", "u1_pin_batch"))];
-    assert.equal(files.length, 1);
+    const catalog = new Catalog({ lakehouseDir: lakehouse });
+    assert.deepEqual(await catalog.list(), [
+      "default.u1_geo_batch",
+      "default.u1_pin_batch",
+      "default.u1_user_batch",
+    ]);
+    const pins = await (await catalog.open("default.u1_pin_batch")).read();
+    assert.deepEqual(pins.getColumn("ind").toArray(), [7]);
+    assert.deepEqual(describe(pins.schema), describe(PIN_SCHEMA));
+  });
+});
+
+Deno.test("runBatch() leaves alone a table directory that is not a Delta table", async () => {
+  await withTempDir(async (dir) => {
+    await writeSource(dir);
+    const lakehouse = join(dir, "lakehouse");
+    const table = join(lakehouse, "default", "u1_pin_batch");
+    await Deno.mkdir(table, { recursive: true });
+    await Deno.writeTextFile(join(table, "notes.txt"), "mine");
+    await assert.rejects(
+      () => runBatch({ source: dir, lakehouse, userId: "u1", log: () => {} }),
+      /is not a Delta table, so it is left alone/,
+    );
+    assert.equal(await Deno.readTextFile(join(table, "notes.txt")), "mine");
   });
 });
 
