@@ -41,3 +41,10 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promi
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
+
+/** What an object shows in Jupyter: the MIME bundle of its `Symbol.for("Jupyter.display")` method. */
+export function jupyterBundle(value: unknown): Record<string, string> {
+  const fn = (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")];
+  if (typeof fn !== "function") throw new TypeError("Value has no Jupyter display method");
+  return fn.call(value) as Record<string, string>;
+}

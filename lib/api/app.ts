@@ -316,7 +316,7 @@ function parseJson(text: string): unknown {
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = flattenIssues(result.error.issues);
+  const issues = flattenIssues(result.error.issues, value);
   throw new ApiError(
     400,
     `Invalid request body: ${
@@ -326,7 +326,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   );
 }
 
-function flattenIssues(issues: readonly z.core.$ZodIssue[]): ApiIssue[] {
+function flattenIssues(issues: readonly z.core.$ZodIssue[], input: unknown): ApiIssue[] {
   const out: ApiIssue[] = [];
   for (const issue of issues) {
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -334,16 +334,27 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[]): ApiIssue[] {
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       const allTopLevel = issue.errors.every((e) => e.every((i) => i.path.length === 0));
       if (!allTopLevel) {
-        out.push(...flattenIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+        out.push(
+          ...flattenIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), input),
+        );
         continue;
       }
     }
-    const message = issue.code === "invalid_type" && issue.input === undefined
+    const message = issue.code === "invalid_type" && valueAt(input, issue.path) === undefined
       ? "is required"
       : issue.message.replace(/^Invalid input: /, "");
     out.push({ path: issue.path.map(String).join("."), message });
   }
   return out;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }
 
 function encodeData(data: unknown, partitionKey: string, where: string): Uint8Array {
