@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import pl from "nodejs-polars";
 import {
   type AddAction,
   addActionToCommit,
@@ -161,4 +162,117 @@ export async function readCheckpoint(paths: string[]): Promise<Commit> {
     }
   }
   return commit;
+}
+
+/** What {@linkcode readCheckpointHead} returns: the table-level actions of a checkpoint. */
+export interface CheckpointHead {
+  /** The protocol action, if present. */
+  protocol?: ProtocolAction;
+  /** The metaData action, if present. */
+  metaData?: MetadataAction;
+  /** Transaction identifiers. */
+  txns: TxnAction[];
+}
+
+function readParts(paths: string[], columns: string[]): pl.DataFrame {
+  const frames = paths.map((path) => {
+    const present = new Set(pl.readParquet(path, { nRows: 1 }).columns);
+    const wanted = columns.filter((c) => present.has(c));
+    return wanted.length === 0 ? null : pl.readParquet(path, { columns: wanted });
+  }).filter((df): df is pl.DataFrame => df !== null);
+  if (frames.length === 0) return pl.DataFrame({});
+  return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonalRelaxed" });
+}
+
+/** A parquet MAP read by Polars (a list of `{key, value}`) as an object. */
+function mapValue(value: unknown): Record<string, string | null> | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) {
+    return Object.fromEntries(
+      value.map((e: { key: string; value: string | null }) => [e.key, e.value ?? null]),
+    );
+  }
+  return value as Record<string, string | null>;
+}
+
+function structRows(df: pl.DataFrame, column: string): Record<string, unknown>[] {
+  if (!df.columns.includes(column) || df.height === 0) return [];
+  const rows = df.filter(pl.col(column).isNotNull()).select(column).unnest(column);
+  if (rows.height === 0) return [];
+  const columns = Object.fromEntries(rows.columns.map((c) => [c, rows.getColumn(c).toArray()]));
+  return Array.from({ length: rows.height }, (_, i) => {
+    const row: Record<string, unknown> = {};
+    for (const [name, values] of Object.entries(columns)) row[name] = values[i];
+    return row;
+  });
+}
+
+/**
+ * Reads only the protocol, metaData and txn actions of a checkpoint with
+ * Polars (the add and remove columns are not decoded), synchronously.
+ * Throws when a file is missing, truncated or not parquet.
+ */
+export function readCheckpointHead(paths: string[]): CheckpointHead {
+  const columns = ["protocol", "metaData", "txn"];
+  let df: pl.DataFrame;
+  try {
+    // Common case (every writer emits the three columns): one read, no schema probe.
+    df = pl.concat(paths.map((path) => pl.readParquet(path, { columns })), {
+      how: "diagonalRelaxed",
+    });
+  } catch {
+    df = readParts(paths, columns);
+  }
+  const present = columns.filter((c) => df.columns.includes(c));
+  if (present.length > 0) {
+    df = df.filter(
+      present.map((c) => pl.col(c).isNotNull()).reduce((a, b) => a.or(b)),
+    );
+  }
+  const head: CheckpointHead = { txns: [] };
+  const records = present.length > 0 ? df.toRecords() : [];
+  const protocol = records.find((r) => r.protocol)?.protocol as Record<string, unknown> | undefined;
+  if (protocol) {
+    head.protocol = {
+      minReaderVersion: Number(protocol.minReaderVersion),
+      minWriterVersion: Number(protocol.minWriterVersion),
+      ...(protocol.readerFeatures ? { readerFeatures: protocol.readerFeatures as string[] } : {}),
+      ...(protocol.writerFeatures ? { writerFeatures: protocol.writerFeatures as string[] } : {}),
+    };
+  }
+  const meta = records.find((r) => r.metaData)?.metaData as Record<string, unknown> | undefined;
+  if (meta) {
+    const format = (meta.format ?? { provider: "parquet" }) as {
+      provider: string;
+      options?: unknown;
+    };
+    head.metaData = {
+      ...meta,
+      format: { provider: format.provider, options: mapValue(format.options) ?? {} },
+      partitionColumns: (meta.partitionColumns as string[] | null) ?? [],
+      configuration: (mapValue(meta.configuration) ?? {}) as Record<string, string>,
+    } as MetadataAction;
+  }
+  head.txns = records.filter((r) => r.txn).map((r) => r.txn as unknown as TxnAction);
+  return head;
+}
+
+/**
+ * Reads the add and remove actions of a checkpoint with Polars,
+ * synchronously (the part of a checkpoint that grows with the table).
+ */
+export function readCheckpointFiles(
+  paths: string[],
+): { adds: AddAction[]; removes: RemoveAction[] } {
+  const df = readParts(paths, ["add", "remove"]);
+  const adds = structRows(df, "add").map((row) => ({
+    ...row,
+    partitionValues: mapValue(row.partitionValues) ?? {},
+    tags: mapValue(row.tags),
+  })) as unknown as AddAction[];
+  const removes = structRows(df, "remove").map((row) => ({
+    ...row,
+    partitionValues: mapValue(row.partitionValues),
+  })) as unknown as RemoveAction[];
+  return { adds, removes };
 }

@@ -16,8 +16,8 @@ import type {
   RemoveAction,
   TxnAction,
 } from "./actions.ts";
-import { listLog, LOG_DIR, readCommit } from "./log.ts";
-import { readCheckpoint } from "./checkpoint.ts";
+import { checkpointFileName, listLog, LOG_DIR, readCommit, readLastCheckpoint } from "./log.ts";
+import { readCheckpointFiles, readCheckpointHead } from "./checkpoint.ts";
 import { decodeAddPath } from "./partition.ts";
 import { type DeltaStructType, parseSchemaString, typeNames } from "./schema.ts";
 import { TableNotFoundError, UnsupportedTableError } from "./errors.ts";
@@ -66,6 +66,12 @@ export class Snapshot {
   #removes = new Map<string, RemoveAction>();
   #txns = new Map<string, TxnAction>();
   #source: SnapshotSource = { checkpoint: null, commitsReplayed: 0 };
+  /**
+   * While set, the file actions of the checkpoint (and of the commits after
+   * it) are not loaded yet: the snapshot knows its version, protocol,
+   * metadata and txns, and reads the files on first use.
+   */
+  #pending: { paths: string[]; commits: Commit[] } | null = null;
 
   private constructor(tablePath: string) {
     this.tablePath = tablePath;
@@ -79,6 +85,10 @@ export class Snapshot {
    */
   static async load(tablePath: string, options: SnapshotLoadOptions = {}): Promise<Snapshot> {
     const logDir = join(tablePath, LOG_DIR);
+    if (options.version === undefined && options.timestamp === undefined) {
+      const fast = await Snapshot.#loadFromLastCheckpoint(tablePath);
+      if (fast) return fast;
+    }
     const listing = await listLog(logDir);
     if (!listing || (listing.commits.length === 0 && listing.checkpoints.length === 0)) {
       throw new TableNotFoundError(`Cannot open table at ${tablePath}: it has no Delta log`);
@@ -108,17 +118,11 @@ export class Snapshot {
     const failures: unknown[] = [];
     for (const checkpoint of listing.checkpoints) {
       if (checkpoint.version > target || !hasCommitsAfter(checkpoint.version)) continue;
-      let state: Commit;
-      try {
-        state = await readCheckpoint(checkpoint.paths);
-      } catch (error) {
-        failures.push(error);
+      const snapshot = Snapshot.#fromCheckpoint(tablePath, checkpoint.version, checkpoint.paths);
+      if (snapshot instanceof Error) {
+        failures.push(snapshot);
         continue; // truncated or unreadable: try an older checkpoint
       }
-      if (!state.protocol || !state.metaData) continue;
-      const snapshot = new Snapshot(tablePath);
-      snapshot.#apply(checkpoint.version, state);
-      snapshot.#source = { checkpoint: checkpoint.version, commitsReplayed: 0 };
       await snapshot.#replay(target);
       snapshot.#assertReadable();
       return snapshot;
@@ -133,6 +137,44 @@ export class Snapshot {
     const snapshot = new Snapshot(tablePath);
     await snapshot.#replay(target);
     snapshot.#assertReadable();
+    return snapshot;
+  }
+
+  /**
+   * The fast path for the latest version: `_last_checkpoint`, the
+   * checkpoint's table-level actions, then the commits after it until one
+   * is missing; no directory listing. Null when there is no usable
+   * `_last_checkpoint`.
+   */
+  static async #loadFromLastCheckpoint(tablePath: string): Promise<Snapshot | null> {
+    const logDir = join(tablePath, LOG_DIR);
+    const last = await readLastCheckpoint(logDir);
+    if (!last || last.parts) return null;
+    const snapshot = Snapshot.#fromCheckpoint(tablePath, last.version, [
+      join(logDir, checkpointFileName(last.version)),
+    ]);
+    if (snapshot instanceof Error) return null;
+    const applied = await snapshot.update();
+    snapshot.#source.commitsReplayed = applied.length;
+    snapshot.#assertReadable();
+    return snapshot;
+  }
+
+  /** A snapshot at a checkpoint, file actions pending; the error when unreadable. */
+  static #fromCheckpoint(tablePath: string, version: number, paths: string[]): Snapshot | Error {
+    let head;
+    try {
+      head = readCheckpointHead(paths);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    if (!head.protocol || !head.metaData) {
+      return new Error(`Checkpoint ${version} of ${tablePath} has no protocol or metaData`);
+    }
+    const snapshot = new Snapshot(tablePath);
+    snapshot.#apply(version, { ...head, adds: [], removes: [] });
+    snapshot.#pending = { paths, commits: [] };
+    snapshot.#source = { checkpoint: version, commitsReplayed: 0 };
     return snapshot;
   }
 
@@ -168,11 +210,13 @@ export class Snapshot {
 
   /** The live data files. */
   get files(): AddAction[] {
+    this.#loadFiles();
     return [...this.#adds.values()];
   }
 
   /** Tombstones: files removed from the table and not yet expired. */
   get tombstones(): RemoveAction[] {
+    this.#loadFiles();
     return [...this.#removes.values()];
   }
 
@@ -193,6 +237,7 @@ export class Snapshot {
 
   /** True when `path` (as in an add action) is a live file. */
   hasFile(path: string): boolean {
+    this.#loadFiles();
     return this.#adds.has(decodeAddPath(path));
   }
 
@@ -243,6 +288,23 @@ export class Snapshot {
       this.#metadata = commit.metaData;
       this.#schema = parseSchemaString(commit.metaData.schemaString);
     }
+    for (const txn of commit.txns) this.#txns.set(txn.appId, txn);
+    this.#version = version;
+    if (this.#pending) this.#pending.commits.push(commit);
+    else this.#applyFiles(commit);
+  }
+
+  /** Reads the checkpoint's file actions and replays the pending commits' ones. */
+  #loadFiles(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    const files = readCheckpointFiles(pending.paths);
+    this.#pending = null;
+    this.#applyFiles({ adds: files.adds, removes: files.removes, txns: [] });
+    for (const commit of pending.commits) this.#applyFiles(commit);
+  }
+
+  #applyFiles(commit: Commit): void {
     for (const remove of commit.removes) {
       const key = decodeAddPath(remove.path);
       this.#adds.delete(key);
@@ -250,11 +312,15 @@ export class Snapshot {
     }
     for (const add of commit.adds) {
       const key = decodeAddPath(add.path);
+      if (add.deletionVector && (add.deletionVector as { storageType?: unknown }).storageType) {
+        throw new UnsupportedTableError(
+          `Cannot read table at ${this.tablePath}: file ${add.path} has a deletion vector, ` +
+            "which pinstream does not support",
+        );
+      }
       this.#adds.set(key, add);
       this.#removes.delete(key);
     }
-    for (const txn of commit.txns) this.#txns.set(txn.appId, txn);
-    this.#version = version;
   }
 
   #assertReadable(): void {
@@ -288,13 +354,6 @@ export class Snapshot {
       if (typeNames(field.type).includes("timestamp_ntz")) {
         throw new UnsupportedTableError(
           `Cannot read ${where}: column "${field.name}" is timestamp_ntz, which pinstream does not support`,
-        );
-      }
-    }
-    for (const add of this.#adds.values()) {
-      if (add.deletionVector) {
-        throw new UnsupportedTableError(
-          `Cannot read ${where}: file ${add.path} has a deletion vector, which pinstream does not support`,
         );
       }
     }
