@@ -1,0 +1,40 @@
+/**
+ * Kinesis: the client factory, stream administration and the local
+ * emulator's lifecycle.
+ *
+ * @module
+ */
+export { createKinesisClient, isLocalEndpoint, type KinesisClientOptions } from "./client.ts";
+export {
+  assertStreamName,
+  createStream,
+  type CreateStreamOptions,
+  deleteStream,
+  type DeleteStreamOptions,
+  describeStream,
+  ensureStreams,
+  type EnsureStreamsOptions,
+  listShards,
+  listStreams,
+  type ShardInfo,
+  STREAM_NAME_PATTERN,
+  StreamDescription,
+  waitForActive,
+  type WaitOptions,
+} from "./admin.ts";
+export {
+  type Emulator,
+  type EmulatorHost,
+  type EmulatorOptions,
+  freePort,
+  hasNode,
+  startEmulator,
+  waitUntilAnswering,
+} from "./emulator.ts";
+export {
+  awsErrorName,
+  awsErrorStatus,
+  isThrottling,
+  isUnreachable,
+  StreamNotFoundError,
+} from "./errors.ts";
