@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createApp, serveApi } from "../../lib/api/app.ts";
-import { describeStream, ensureStreams, listStreams } from "../../lib/kinesis/admin.ts";
+import { ensureStreams, listStreams, waitForActive } from "../../lib/kinesis/admin.ts";
 import { KINESIS_TEST, readAllText, startKinesis } from "../_kinesis.ts";
 
 const PIN = "streaming-t1-pin";
@@ -43,7 +43,7 @@ Deno.test({
 
       await t.step("POST /streams/{name} creates an ON_DEMAND stream by default", async () => {
         assert.deepEqual(await call("POST", "/streams/api-on-demand"), { status: 200, body: {} });
-        const d = await describeStream(kinesis, "api-on-demand");
+        const d = await waitForActive(kinesis, "api-on-demand");
         assert.equal(d.mode, "ON_DEMAND");
       });
 
@@ -54,7 +54,7 @@ Deno.test({
             status: 200,
             body: {},
           });
-          const d = await describeStream(kinesis, "api-two");
+          const d = await waitForActive(kinesis, "api-two");
           assert.equal(d.mode, "PROVISIONED");
         },
       );
