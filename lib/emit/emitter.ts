@@ -1,0 +1,735 @@
+/**
+ * The emitter: users' posts sent through the HTTP API into the three
+ * streams, the course's `user_posting_emulation` done well.
+ *
+ * Each row picks a random row index (seeded) and posts the pin, geo and user
+ * rows with that index to their streams with `PUT {api}/streams/{stream}/record`
+ * (or, in batch mode, `PUT {api}/streams/{stream}/records`). Failed requests
+ * are retried with capped exponential backoff and jitter; a record that
+ * still fails is reported and counted, never dropped silently.
+ *
+ * @module
+ */
+import { DEFAULT_USER_ID, streamNames } from "../config.ts";
+import { readSource, type SourceTables } from "../data/mod.ts";
+import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
+
+/** The largest batch the API's `/records` route (PutRecords) accepts. */
+export const MAX_BATCH = 500;
+
+/** The source directory committed with pinstream. */
+export const DEFAULT_SOURCE_DIR: string = decodeURIComponent(
+  new URL("../../data/pinterest", import.meta.url).pathname,
+);
+
+/** A failed API call: the HTTP status (0 for a network error) and the API's message. */
+export class EmitRequestError extends Error {
+  /** HTTP status, or 0 when no answer came back. */
+  readonly status: number;
+  /** Whether trying again may succeed (429, 5xx, network error, timeout). */
+  readonly retryable: boolean;
+  /** Creates a request error. */
+  constructor(message: string, status: number, retryable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EmitRequestError";
+    this.status = status;
+    this.retryable = retryable;
+  }
+}
+
+/** Raised at start when the API does not answer or lacks a stream; nothing was sent. */
+export class ApiUnavailableError extends Error {
+  /** The API URL that was checked. */
+  readonly apiUrl: string;
+  /** Creates the error. */
+  constructor(apiUrl: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ApiUnavailableError";
+    this.apiUrl = apiUrl;
+  }
+}
+
+/** Options of {@linkcode sendToKinesis}. */
+export interface SendOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080` or an API Gateway invoke URL. */
+  apiUrl: string;
+  /** Partition key (default a fresh `crypto.randomUUID()`). */
+  partitionKey?: string;
+  /** Sent as the `x-api-key` header (default none). */
+  apiKey?: string;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+  /** Gives up on a request after this many ms (default 10000). */
+  timeoutMs?: number;
+}
+
+/** What the API answers for a record it put: the Kinesis sequence number and shard. */
+export interface PutResult {
+  /** The record's sequence number. */
+  SequenceNumber: string;
+  /** The shard that holds it. */
+  ShardId: string;
+}
+
+/**
+ * Sends one record to a stream through the API with one PUT, like the
+ * course's `send_to_kinesis`; no retry. Throws {@linkcode EmitRequestError}
+ * when the API refuses it or cannot be reached.
+ *
+ * @example
+ * ```ts ignore
+ * const out = await sendToKinesis({ index: 1 }, "streaming-12c0d092d679-pin", {
+ *   apiUrl: "http://127.0.0.1:8080",
+ * });
+ * ```
+ */
+export async function sendToKinesis(
+  record: unknown,
+  streamName: string,
+  options: SendOptions,
+): Promise<PutResult> {
+  const { apiUrl, partitionKey = crypto.randomUUID(), apiKey, signal, timeoutMs } = options;
+  const body = JSON.stringify({ StreamName: streamName, Data: record, PartitionKey: partitionKey });
+  return await apiRequest<PutResult>(
+    "PUT",
+    `${trimUrl(apiUrl)}/streams/${encodeURIComponent(streamName)}/record`,
+    body,
+    { apiKey, signal, timeoutMs },
+  );
+}
+
+/** One entry of a PutRecords answer. */
+type PutRecordsEntry = Partial<PutResult> & { ErrorCode?: string; ErrorMessage?: string };
+
+interface RequestOptions {
+  apiKey?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+async function apiRequest<T>(
+  method: string,
+  url: string,
+  body: string | undefined,
+  options: RequestOptions,
+): Promise<T> {
+  const { apiKey, signal, timeoutMs = 10_000 } = options;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (apiKey !== undefined) headers["x-api-key"] = apiKey;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers,
+      body,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  } catch (error) {
+    if (signal?.aborted) {
+      throw new EmitRequestError(`${method} ${url} was stopped`, 0, false, { cause: error });
+    }
+    const reason = timeout.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : (error as Error)?.message ?? String(error);
+    throw new EmitRequestError(`${method} ${url} failed: ${reason}`, 0, true, { cause: error });
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (error) {
+    throw new EmitRequestError(
+      `${method} ${url} failed while reading the answer: ${(error as Error).message}`,
+      0,
+      true,
+      { cause: error },
+    );
+  }
+  if (!res.ok) {
+    let message = text.slice(0, 300);
+    try {
+      const parsed = JSON.parse(text);
+      if (typeof parsed?.message === "string") message = parsed.message;
+    } catch { /* not JSON: keep the text */ }
+    throw new EmitRequestError(
+      `${method} ${url} answered ${res.status}${message ? `: ${message}` : ""}`,
+      res.status,
+      res.status === 429 || res.status >= 500,
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new EmitRequestError(
+      `${method} ${url} answered ${res.status} with a body that is not JSON`,
+      res.status,
+      false,
+      { cause: error },
+    );
+  }
+}
+
+/** Counters of one stream. */
+export interface StreamStats {
+  /** The record kind. */
+  kind: RecordKind;
+  /** The stream name. */
+  stream: string;
+  /** Records the API accepted. */
+  sent: number;
+  /** Records that still failed after every attempt (or when stopped). */
+  failed: number;
+  /** Records sent again after a failed attempt. */
+  retried: number;
+  /** Records accepted per second since the start. */
+  rowsPerSecond: number;
+}
+
+/** A record that could not be sent. */
+export interface EmitFailure {
+  /** The record kind. */
+  kind: RecordKind;
+  /** The stream name. */
+  stream: string;
+  /** The source row index. */
+  index: number;
+  /** Attempts made. */
+  attempts: number;
+  /** Why the last attempt failed. */
+  reason: string;
+}
+
+const MAX_KEPT_FAILURES = 100;
+
+/** Progress of an emitter: counters per stream, with a notebook face. */
+export class EmitStats {
+  /** Counters per record kind. */
+  readonly streams: Record<RecordKind, StreamStats>;
+  /** The PRNG seed of the run (rerun with it to pick the same rows). */
+  readonly seed: number;
+  /** The first failures, at most 100 (the counters hold them all). */
+  readonly failures: EmitFailure[] = [];
+  #started = performance.now();
+  #ended: number | undefined;
+
+  /** Creates zeroed counters for the three streams. */
+  constructor(names: Record<RecordKind, string>, seed: number) {
+    this.seed = seed;
+    this.streams = Object.fromEntries(
+      RECORD_KINDS.map((kind) => [
+        kind,
+        { kind, stream: names[kind], sent: 0, failed: 0, retried: 0, rowsPerSecond: 0 },
+      ]),
+    ) as Record<RecordKind, StreamStats>;
+  }
+
+  /** Milliseconds since the start (until the end once finished). */
+  get elapsedMs(): number {
+    return (this.#ended ?? performance.now()) - this.#started;
+  }
+
+  /** Records sent in all streams. */
+  get sent(): number {
+    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].sent, 0);
+  }
+
+  /** Records that failed in all streams. */
+  get failed(): number {
+    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].failed, 0);
+  }
+
+  /** Records re-sent in all streams. */
+  get retried(): number {
+    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].retried, 0);
+  }
+
+  /** @internal Restarts the clock. */
+  start(): void {
+    this.#started = performance.now();
+    this.#ended = undefined;
+  }
+
+  /** @internal Stops the clock. */
+  end(): void {
+    this.#ended ??= performance.now();
+    this.#refresh();
+  }
+
+  /** @internal Counts accepted records. */
+  addSent(kind: RecordKind, n: number): void {
+    this.streams[kind].sent += n;
+    this.#refresh();
+  }
+
+  /** @internal Counts re-sent records. */
+  addRetried(kind: RecordKind, n: number): void {
+    this.streams[kind].retried += n;
+  }
+
+  /** @internal Counts and keeps a failure. */
+  addFailure(failure: EmitFailure): void {
+    this.streams[failure.kind].failed += 1;
+    if (this.failures.length < MAX_KEPT_FAILURES) this.failures.push(failure);
+  }
+
+  #refresh(): void {
+    const seconds = this.elapsedMs / 1000;
+    for (const kind of RECORD_KINDS) {
+      const s = this.streams[kind];
+      s.rowsPerSecond = seconds > 0 ? s.sent / seconds : 0;
+    }
+  }
+
+  /** A copy of the per-stream counters, rates brought up to date. */
+  snapshot(): StreamStats[] {
+    this.#refresh();
+    return RECORD_KINDS.map((k) => ({ ...this.streams[k] }));
+  }
+
+  /** One line per stream: `pin  streaming-...-pin  sent 50  failed 0  retried 0  48.1 rows/s`. */
+  toString(): string {
+    return this.snapshot().map(formatStreamLine).join("\n");
+  }
+
+  /** The notebook face: an HTML table of the per-stream counters. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const esc = (s: string) =>
+      s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+    const rows = this.snapshot().map((s) =>
+      `<tr><td>${s.kind}</td><td><code>${esc(s.stream)}</code></td><td>${s.sent}</td>` +
+      `<td>${s.failed}</td><td>${s.retried}</td><td>${s.rowsPerSecond.toFixed(1)}</td></tr>`
+    ).join("");
+    return {
+      "text/html": `<table><thead><tr><th>kind</th><th>stream</th><th>sent</th><th>failed</th>` +
+        `<th>retried</th><th>rows/s</th></tr></thead><tbody>${rows}</tbody></table>` +
+        `<p>${(this.elapsedMs / 1000).toFixed(1)} s, seed ${this.seed}</p>`,
+      "text/plain": this.toString(),
+    };
+  }
+}
+
+/** One progress line of a stream. */
+export function formatStreamLine(s: StreamStats): string {
+  return `${
+    s.kind.padEnd(4)
+  } ${s.stream}  sent ${s.sent}  failed ${s.failed}  retried ${s.retried}  ${
+    s.rowsPerSecond.toFixed(1)
+  } rows/s`;
+}
+
+/** Options of {@linkcode Emitter} and {@linkcode emit}. */
+export interface EmitOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080` or an API Gateway invoke URL. */
+  apiUrl: string;
+  /** Sent as the `x-api-key` header (default none). */
+  apiKey?: string;
+  /** Names the streams `streaming-<userId>-{pin,geo,user}` (default `12c0d092d679`). */
+  userId?: string;
+  /** Source directory with `pin.ndjson`, `geo.ndjson`, `user.ndjson`, or the tables themselves (default `data/pinterest`). */
+  source?: string | SourceTables;
+  /** PRNG seed that picks the rows (default a random one, shown in the stats). */
+  seed?: number;
+  /** Rows per second per stream, without pauses (default: the course's random pause). */
+  rate?: number;
+  /** Send this many rows per stream, then stop (default: no limit). */
+  count?: number;
+  /** Stop after this many ms (default: no limit). */
+  durationMs?: number;
+  /** Rows per PutRecords request through `/records`, 1 to 500; 0 or 1 sends single PUTs (default 0). */
+  batch?: number;
+  /** Pause between rows when no rate is given, drawn uniformly in [min, max] ms (default [0, 2000]). */
+  pauseMs?: [number, number];
+  /** Rows (or batches) in flight at once when a rate is given (default 32). */
+  maxInFlight?: number;
+  /** Attempts per request, the first included (default 6). */
+  maxAttempts?: number;
+  /** Backoff before the second attempt, doubled each time, in ms (default 100). */
+  backoffBaseMs?: number;
+  /** Longest backoff, in ms (default 5000). */
+  backoffCapMs?: number;
+  /** Timeout of one request, in ms (default 10000). */
+  requestTimeoutMs?: number;
+  /** Stops the emitter: no new rows, no more retries; what was not sent is counted as failed. */
+  signal?: AbortSignal;
+  /** Called every `progressIntervalMs` and once at the end (default none). */
+  onProgress?: (stats: EmitStats) => void;
+  /** Interval of `onProgress`, in ms (default 1000). */
+  progressIntervalMs?: number;
+  /** Called for each record that could not be sent (default none; the stats count it). */
+  onFailure?: (failure: EmitFailure) => void;
+}
+
+/** A record of one kind waiting to be sent. */
+interface Pending {
+  index: number;
+  data: AnyRecord;
+}
+
+/**
+ * Sends rows of the source tables to the three streams through the API.
+ * `run()` resolves with the stats when the count or duration is reached or
+ * the signal aborts.
+ *
+ * @example
+ * ```ts ignore
+ * const emitter = new Emitter({ apiUrl: "http://127.0.0.1:8080", count: 10, rate: 20 });
+ * const stats = await emitter.run();
+ * stats; // an HTML table in a notebook
+ * ```
+ */
+export class Emitter {
+  /** The live counters. */
+  readonly stats: EmitStats;
+  #options: EmitOptions;
+  #names: Record<RecordKind, string>;
+  #random: () => number;
+  #stop = new AbortController();
+  #running = false;
+
+  /** Validates the options; nothing is sent until {@linkcode Emitter.run}. */
+  constructor(options: EmitOptions) {
+    const { apiUrl, userId = DEFAULT_USER_ID, seed = randomSeed() } = options;
+    if (typeof apiUrl !== "string" || !/^https?:\/\//.test(apiUrl)) {
+      throw new TypeError(`Cannot emit to API "${apiUrl}": expected an http:// or https:// URL`);
+    }
+    checkNumber("rate", options.rate, 0, Infinity, false, true);
+    checkNumber("count", options.count, 0, Number.MAX_SAFE_INTEGER, true);
+    checkNumber("durationMs", options.durationMs, 0, Infinity);
+    checkNumber("batch", options.batch, 0, MAX_BATCH, true);
+    checkNumber("maxInFlight", options.maxInFlight, 1, 10_000, true, true);
+    checkNumber("maxAttempts", options.maxAttempts, 1, 100, true, true);
+    if (!Number.isInteger(seed)) {
+      throw new TypeError(`Cannot emit with seed ${seed}: the seed must be an integer`);
+    }
+    const pause = options.pauseMs;
+    if (pause && !(pause[0] >= 0 && pause[1] >= pause[0])) {
+      throw new RangeError(
+        `Cannot emit with pauseMs [${pause}]: expected [min, max] with 0 <= min <= max`,
+      );
+    }
+    this.#options = { ...options, apiUrl: trimUrl(apiUrl) };
+    this.#names = streamNames(userId);
+    this.#random = mulberry32(seed);
+    this.stats = new EmitStats(this.#names, seed);
+  }
+
+  /** The stream of each record kind. */
+  get streams(): Record<RecordKind, string> {
+    return { ...this.#names };
+  }
+
+  /** Stops the emitter as the signal would. */
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  /**
+   * Checks that the API answers `GET /streams` and lists the three streams.
+   * Throws {@linkcode ApiUnavailableError} otherwise.
+   */
+  async checkApi(): Promise<void> {
+    const { apiUrl, apiKey, requestTimeoutMs = 10_000 } = this.#options;
+    let out: { StreamNames?: unknown };
+    try {
+      out = await apiRequest("GET", `${apiUrl}/streams`, undefined, {
+        apiKey,
+        timeoutMs: requestTimeoutMs,
+      });
+    } catch (error) {
+      const e = error as EmitRequestError;
+      const why = e.status === 0
+        ? `it cannot be reached (${(e.cause as Error)?.message ?? e.message})`
+        : e.status === 403
+        ? "it refused the API key (403); set API_KEY"
+        : e.message;
+      throw new ApiUnavailableError(
+        apiUrl,
+        `Cannot emit to the API at ${apiUrl}: ${why}`,
+        { cause: error },
+      );
+    }
+    if (Array.isArray(out.StreamNames)) {
+      const missing = RECORD_KINDS.map((k) => this.#names[k]).filter((n) =>
+        !(out.StreamNames as unknown[]).includes(n)
+      );
+      if (missing.length > 0) {
+        throw new ApiUnavailableError(
+          apiUrl,
+          `Cannot emit to the API at ${apiUrl}: stream${missing.length > 1 ? "s" : ""} ${
+            missing.map((n) => `"${n}"`).join(", ")
+          } do${
+            missing.length > 1 ? "" : "es"
+          } not exist (create them with deno task api --create-streams)`,
+        );
+      }
+    }
+  }
+
+  /** Checks the API, then sends rows until done; resolves with the final stats. */
+  async run(): Promise<EmitStats> {
+    if (this.#running) throw new Error("Cannot run the emitter: it is already running");
+    this.#running = true;
+    const { signal, onProgress, progressIntervalMs = 1000 } = this.#options;
+    const stopOnSignal = () => this.#stop.abort();
+    signal?.addEventListener("abort", stopOnSignal, { once: true });
+    if (signal?.aborted) this.#stop.abort();
+    let timer: ReturnType<typeof setInterval> | undefined;
+    try {
+      const tables = await this.#loadSource();
+      await this.checkApi();
+      this.stats.start();
+      if (onProgress) timer = setInterval(() => onProgress(this.stats), progressIntervalMs);
+      await this.#loop(tables);
+    } finally {
+      if (timer !== undefined) clearInterval(timer);
+      signal?.removeEventListener("abort", stopOnSignal);
+      this.stats.end();
+      this.#running = false;
+    }
+    onProgress?.(this.stats);
+    return this.stats;
+  }
+
+  async #loadSource(): Promise<SourceTables> {
+    const { source = DEFAULT_SOURCE_DIR } = this.#options;
+    const tables = typeof source === "string" ? await readSource(source) : source;
+    const n = tables.pin.length;
+    if (n === 0 || tables.geo.length !== n || tables.user.length !== n) {
+      throw new RangeError(
+        `Cannot emit from the source: the three tables must have the same number of rows, at least 1 (pin ${n}, geo ${tables.geo.length}, user ${tables.user.length})`,
+      );
+    }
+    return tables;
+  }
+
+  async #loop(tables: SourceTables): Promise<void> {
+    const {
+      rate,
+      count = Infinity,
+      durationMs = Infinity,
+      batch = 0,
+      pauseMs = [0, 2000],
+      maxInFlight = 32,
+    } = this.#options;
+    const stop = this.#stop.signal;
+    const perRequest = Math.max(1, batch);
+    const started = performance.now();
+    const deadline = started + durationMs;
+    const inFlight = new Set<Promise<void>>();
+    let rows = 0;
+    while (rows < count && !stop.aborted && performance.now() < deadline) {
+      const n = Math.min(perRequest, count - rows);
+      const picked = Array.from(
+        { length: n },
+        () => Math.floor(this.#random() * tables.pin.length),
+      );
+      rows += n;
+      const task = this.#sendRows(tables, picked, batch > 0);
+      if (rate === undefined) {
+        // The course's pace: one row (or batch) at a time, then a random pause.
+        await task;
+        const pause = pauseMs[0] + this.#random() * (pauseMs[1] - pauseMs[0]);
+        await sleep(Math.min(pause, deadline - performance.now()), stop);
+        continue;
+      }
+      const tracked = task.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      if (Number.isFinite(rate)) {
+        const due = started + (rows / rate) * 1000;
+        await sleep(Math.min(due, deadline) - performance.now(), stop);
+      }
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** Sends the rows with these indices to the three streams. */
+  async #sendRows(tables: SourceTables, indices: number[], batch: boolean): Promise<void> {
+    await Promise.all(RECORD_KINDS.map((kind) => {
+      const pending = indices.map((i) => ({ index: i, data: tables[kind][i] as AnyRecord }));
+      return batch ? this.#sendBatch(kind, pending) : this.#sendOne(kind, pending[0]!);
+    }));
+  }
+
+  async #sendOne(kind: RecordKind, record: Pending): Promise<void> {
+    const { apiUrl, apiKey, requestTimeoutMs } = this.#options;
+    const stream = this.#names[kind];
+    const partitionKey = crypto.randomUUID();
+    let attempt = 0;
+    while (true) {
+      attempt += 1;
+      try {
+        await sendToKinesis(record.data, stream, {
+          apiUrl,
+          apiKey,
+          partitionKey,
+          timeoutMs: requestTimeoutMs,
+        });
+        this.stats.addSent(kind, 1);
+        return;
+      } catch (error) {
+        const e = error as EmitRequestError;
+        if (!(await this.#shouldRetry(e instanceof EmitRequestError && e.retryable, attempt))) {
+          this.#fail(kind, [record], attempt, this.#reason(e, attempt));
+          return;
+        }
+        this.stats.addRetried(kind, 1);
+      }
+    }
+  }
+
+  async #sendBatch(kind: RecordKind, records: Pending[]): Promise<void> {
+    const { apiUrl, apiKey, requestTimeoutMs } = this.#options;
+    const stream = this.#names[kind];
+    const url = `${apiUrl}/streams/${encodeURIComponent(stream)}/records`;
+    let pending = records.map((r) => ({ ...r, partitionKey: crypto.randomUUID() }));
+    let attempt = 0;
+    while (pending.length > 0) {
+      attempt += 1;
+      let reason: string;
+      let retryable: boolean;
+      let failedError: EmitRequestError | undefined;
+      try {
+        const out = await apiRequest<{ Records?: PutRecordsEntry[] }>(
+          "PUT",
+          url,
+          JSON.stringify({
+            StreamName: stream,
+            Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+          }),
+          { apiKey, timeoutMs: requestTimeoutMs },
+        );
+        const results = out.Records ?? [];
+        if (results.length !== pending.length) {
+          // Without one result per record we cannot tell which were put.
+          this.#fail(
+            kind,
+            pending,
+            attempt,
+            `PUT ${url} answered ${results.length} results for ${pending.length} records`,
+          );
+          return;
+        }
+        const failed = pending.filter((_, i) => results[i]?.ErrorCode !== undefined);
+        this.stats.addSent(kind, pending.length - failed.length);
+        if (failed.length === 0) return;
+        const first = results.find((r) => r.ErrorCode !== undefined)!;
+        reason =
+          `PutRecords refused ${failed.length} of ${pending.length} records (${first.ErrorCode}: ${first.ErrorMessage})`;
+        retryable = true;
+        pending = failed;
+      } catch (error) {
+        failedError = error instanceof EmitRequestError
+          ? error
+          : new EmitRequestError(String((error as Error)?.message ?? error), 0, false);
+        reason = failedError.message;
+        retryable = failedError.retryable;
+      }
+      if (!(await this.#shouldRetry(retryable, attempt))) {
+        this.#fail(
+          kind,
+          pending,
+          attempt,
+          failedError ? this.#reason(failedError, attempt) : `${reason} after ${attempt} attempts`,
+        );
+        return;
+      }
+      this.stats.addRetried(kind, pending.length);
+    }
+  }
+
+  /** Whether to try again after `attempt` failed; waits the backoff first. */
+  async #shouldRetry(retryable: boolean, attempt: number): Promise<boolean> {
+    const { maxAttempts = 6, backoffBaseMs = 100, backoffCapMs = 5000 } = this.#options;
+    const stop = this.#stop.signal;
+    if (!retryable || attempt >= maxAttempts || stop.aborted) return false;
+    // Full jitter: a uniform wait up to the capped exponential step.
+    const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
+    await sleep(Math.random() * ceiling, stop);
+    return !stop.aborted;
+  }
+
+  #reason(error: unknown, attempt: number): string {
+    if (!(error instanceof EmitRequestError)) return String((error as Error)?.message ?? error);
+    if (this.#stop.signal.aborted && error.retryable) {
+      return `stopped before it could be sent again: ${error.message}`;
+    }
+    return error.retryable ? `${error.message} (after ${attempt} attempts)` : error.message;
+  }
+
+  #fail(kind: RecordKind, records: Pending[], attempts: number, reason: string): void {
+    for (const r of records) {
+      const failure = { kind, stream: this.#names[kind], index: r.index, attempts, reason };
+      this.stats.addFailure(failure);
+      this.#options.onFailure?.(failure);
+    }
+  }
+}
+
+/**
+ * Runs an {@linkcode Emitter} to the end and resolves with its stats.
+ *
+ * @example
+ * ```ts ignore
+ * const stats = await emit({ apiUrl: "http://127.0.0.1:8080", count: 100, rate: 50 });
+ * console.log(stats.toString());
+ * ```
+ */
+export function emit(options: EmitOptions): Promise<EmitStats> {
+  return new Emitter(options).run();
+}
+
+/** A small seeded PRNG (mulberry32): uniform numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
+
+function trimUrl(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function checkNumber(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  integer = false,
+  exclusiveMin = false,
+): void {
+  if (value === undefined) return;
+  const ok = typeof value === "number" && !Number.isNaN(value) &&
+    (exclusiveMin ? value > min : value >= min) && value <= max &&
+    (!integer || Number.isInteger(value));
+  if (!ok) {
+    throw new RangeError(
+      `Cannot emit with ${name} ${value}: expected ${integer ? "an integer" : "a number"} ${
+        exclusiveMin ? "above" : "from"
+      } ${min}${Number.isFinite(max) ? ` to ${max}` : ""}`,
+    );
+  }
+}
+
+/** Waits `ms` (at most), or less when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (!(ms > 0) || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
