@@ -1,0 +1,217 @@
+/**
+ * A streaming query's checkpoint, in Spark's layout: `metadata` (the query
+ * id, stable across restarts, and the stream it reads), `offsets/<batchId>`
+ * written before a batch runs, `commits/<batchId>` written after the sink
+ * committed it, and `progress/` (JSON lines, one per batch).
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/** Where a new query starts reading a shard it has no offset for. */
+export type StartingPosition = { type: "earliest" } | { type: "timestamp"; timestampMs: number };
+
+/** The `metadata` file of a checkpoint. */
+export interface CheckpointMetadata {
+  /** The query id (Spark's `id`), kept across restarts. */
+  id: string;
+  /** The Kinesis stream the query reads. */
+  streamName: string;
+  /** The stream's ARN when the checkpoint was created. */
+  streamArn: string;
+  /** The stream's creation time (ms since the epoch) when the checkpoint was created. */
+  streamCreatedMs: number | null;
+  /** Where shards without an offset start (resolved once, at the first start). */
+  startingPosition: StartingPosition;
+}
+
+/** One shard's end offset in a batch. */
+export interface ShardOffset {
+  /** The last sequence number included, or null when nothing was read from the shard yet. */
+  sequenceNumber: string | null;
+  /** True once the shard is closed and read to its end. */
+  closed: boolean;
+}
+
+/** The source offset of a batch: per shard, the last sequence number included. */
+export interface SourceOffset {
+  streamName: string;
+  shards: Record<string, ShardOffset>;
+}
+
+/** A checkpoint directory. */
+export class Checkpoint {
+  /** The checkpoint directory. */
+  readonly dir: string;
+
+  /** A checkpoint at `dir` (nothing is read or written yet). */
+  constructor(dir: string) {
+    if (typeof dir !== "string" || dir === "") {
+      throw new TypeError("Cannot use a checkpoint: the location must be a non-empty string");
+    }
+    this.dir = dir;
+  }
+
+  /** The metadata, or null for a new checkpoint. */
+  async readMetadata(): Promise<CheckpointMetadata | null> {
+    const text = await readTextOrNull(join(this.dir, "metadata"));
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as CheckpointMetadata;
+    } catch (cause) {
+      throw new Error(`Cannot read checkpoint ${this.dir}: its metadata file is not JSON`, {
+        cause,
+      });
+    }
+  }
+
+  /** Writes the metadata (once, at the first start). */
+  async writeMetadata(metadata: CheckpointMetadata): Promise<void> {
+    await writeAtomic(join(this.dir, "metadata"), JSON.stringify(metadata) + "\n");
+  }
+
+  /** The highest batch id with an offsets file, or -1. */
+  latestOffsetsBatch(): Promise<number> {
+    return latestBatch(join(this.dir, "offsets"));
+  }
+
+  /** The highest batch id with a commit file, or -1. */
+  latestCommittedBatch(): Promise<number> {
+    return latestBatch(join(this.dir, "commits"));
+  }
+
+  /** The end offset of `batchId`, or null when it has none. */
+  async readOffsets(batchId: number): Promise<SourceOffset | null> {
+    const text = await readTextOrNull(join(this.dir, "offsets", String(batchId)));
+    if (text === null) return null;
+    const lines = text.split("\n");
+    if (lines[0] !== "v1" || lines[2] === undefined) {
+      throw new Error(`Cannot read offsets/${batchId} of ${this.dir}: unknown format`);
+    }
+    return JSON.parse(lines[2]) as SourceOffset;
+  }
+
+  /** Writes `offsets/<batchId>` (Spark's write-ahead log entry) before the batch runs. */
+  async writeOffsets(batchId: number, offset: SourceOffset, batchTimestampMs: number) {
+    const meta = { batchWatermarkMs: 0, batchTimestampMs, conf: {} };
+    await writeAtomic(
+      join(this.dir, "offsets", String(batchId)),
+      `v1\n${JSON.stringify(meta)}\n${JSON.stringify(offset)}`,
+    );
+  }
+
+  /** Writes `commits/<batchId>` after the sink committed the batch. */
+  async writeCommit(batchId: number): Promise<void> {
+    await writeAtomic(
+      join(this.dir, "commits", String(batchId)),
+      `v1\n${JSON.stringify({ nextBatchWatermarkMs: 0 })}`,
+    );
+  }
+
+  /** Appends one progress object as a JSON line to `progress/<runId>.jsonl`. */
+  async appendProgress(runId: string, progress: unknown): Promise<void> {
+    await Deno.mkdir(join(this.dir, "progress"), { recursive: true });
+    await Deno.writeTextFile(
+      join(this.dir, "progress", `${runId}.jsonl`),
+      JSON.stringify(progress) + "\n",
+      { append: true },
+    );
+  }
+}
+
+/** What {@linkcode resetCheckpoint} discarded. */
+export interface ResetResult {
+  /** The checkpoint directory. */
+  dir: string;
+  /** False when there was no checkpoint. */
+  existed: boolean;
+  /** The discarded query id. */
+  queryId: string | null;
+  /** The stream the checkpoint read. */
+  streamName: string | null;
+  /** The last committed batch id (-1 for none). */
+  lastCommittedBatch: number;
+  /** The discarded per-shard positions of the last batch with offsets. */
+  offsets: SourceOffset | null;
+  /** One sentence saying what was discarded. */
+  message: string;
+}
+
+/**
+ * Deletes a checkpoint directory and says what it discarded. The next start
+ * is a new query (new id) reading from its `initialPosition`: records it
+ * reads again are appended again to the table.
+ */
+export async function resetCheckpoint(dir: string): Promise<ResetResult> {
+  const checkpoint = new Checkpoint(dir);
+  const metadata = await checkpoint.readMetadata().catch(() => null);
+  const existed = await exists(dir);
+  const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
+  const lastCommittedBatch = existed ? await checkpoint.latestCommittedBatch() : -1;
+  const offsets = lastOffsets >= 0
+    ? await checkpoint.readOffsets(lastOffsets).catch(() => null)
+    : null;
+  if (existed) await Deno.remove(dir, { recursive: true });
+  const shards = offsets ? Object.keys(offsets.shards).length : 0;
+  const message = existed
+    ? `Discarded checkpoint ${dir}: query id ${metadata?.id ?? "unknown"} on stream ${
+      metadata?.streamName ?? "unknown"
+    }, ${lastCommittedBatch + 1} committed batches and the positions of ${shards} shards; ` +
+      "the next start is a new query reading from its initialPosition"
+    : `No checkpoint at ${dir}: nothing to discard`;
+  return {
+    dir,
+    existed,
+    queryId: metadata?.id ?? null,
+    streamName: metadata?.streamName ?? null,
+    lastCommittedBatch,
+    offsets,
+    message,
+  };
+}
+
+async function latestBatch(dir: string): Promise<number> {
+  let max = -1;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /^\d+$/.test(entry.name)) max = Math.max(max, Number(entry.name));
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return -1;
+    throw error;
+  }
+  return max;
+}
+
+async function readTextOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Writes a file so that a reader sees all of it or none of it (temp file, fsync, rename). */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  try {
+    await file.write(new TextEncoder().encode(text));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(tmp, path);
+}

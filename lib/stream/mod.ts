@@ -1,0 +1,89 @@
+/**
+ * pinstream's streaming layer: micro-batch queries from Kinesis streams to
+ * Delta tables, exactly-once across crashes, with Spark Structured
+ * Streaming's option names and checkpoint layout.
+ *
+ * - {@linkcode readStream} / {@linkcode StreamingQuery}: the query API
+ * - {@linkcode startPipeline}: the three walkthrough queries (pin, geo, user)
+ * - {@linkcode KinesisSource}: shard discovery and per-shard reading
+ * - {@linkcode parseBatch}: JSON + schema checks, dead letters to quarantine
+ * - {@linkcode Checkpoint} / {@linkcode resetCheckpoint}: Spark's checkpoint layout
+ * - {@linkcode DeltaSink}: one commit per batch with `txn`
+ * - {@linkcode StreamingQueryProgress}: per-batch progress
+ *
+ * @example
+ * ```ts ignore
+ * import { readStream } from "./mod.ts";
+ * const query = await readStream({
+ *   format: "kinesis",
+ *   streamName: "streaming-12c0d092d679-pin",
+ *   initialPosition: "earliest",
+ *   endpoint: "http://127.0.0.1:4568",
+ * }).writeStream({
+ *   format: "delta",
+ *   checkpointLocation: "./checkpoints/pin",
+ *   table: "raw_pins",
+ *   trigger: { availableNow: true },
+ * }).start();
+ * await query.awaitTermination();
+ * ```
+ *
+ * @module
+ */
+export {
+  type BatchContext,
+  type BatchResult,
+  type BatchTransform,
+  CheckpointMismatchError,
+  DataStreamWriter,
+  type InitialPosition,
+  KinesisStream,
+  progressDir,
+  readStream,
+  type ReadStreamOptions,
+  StreamingQuery,
+  type Trigger,
+  type WriteStreamOptions,
+} from "./query.ts";
+export {
+  cleanTransform,
+  type Pipeline,
+  type PipelineOptions,
+  queryName,
+  startPipeline,
+} from "./pipeline.ts";
+export {
+  KinesisSource,
+  type KinesisSourceOptions,
+  type LatestOffset,
+  recordsFrame,
+  SOURCE_SCHEMA,
+  type SourceRecord,
+} from "./source.ts";
+export {
+  type DeadLetter,
+  type DeadLetterStage,
+  parseBatch,
+  type ParsedBatch,
+  QUARANTINE_SCHEMA,
+  quarantineFrame,
+} from "./parse.ts";
+export {
+  Checkpoint,
+  type CheckpointMetadata,
+  resetCheckpoint,
+  type ResetResult,
+  type ShardOffset,
+  type SourceOffset,
+  type StartingPosition,
+} from "./checkpoint.ts";
+export { DeltaSink, type DeltaSinkOptions, type SinkResult } from "./sink.ts";
+export {
+  formatProgress,
+  maxMillisBehind,
+  progressBundle,
+  type ProgressDurations,
+  type SinkProgress,
+  type SourceProgress,
+  type StreamingQueryProgress,
+} from "./progress.ts";

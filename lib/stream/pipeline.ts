@@ -1,0 +1,186 @@
+/**
+ * The walkthrough's three streaming queries: for pin, geo and user, the
+ * stream `streaming-<userId>-<kind>` is parsed, cleaned with the batch
+ * path's functions and appended to `<userId>_<kind>_table`, bad records to
+ * `<userId>_<kind>_table_quarantine`, with checkpoints under
+ * `<checkpointDir>/<queryName>/`.
+ *
+ * @module
+ */
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type pl from "nodejs-polars";
+import { join } from "node:path";
+import { CLEAN_SCHEMAS, cleanGeo, cleanPin, cleanUser, rawFrame } from "../clean/mod.ts";
+import type { CleanResult } from "../clean/mod.ts";
+import { streamName, tableName } from "../config.ts";
+import { RECORD_KINDS, type RecordKind } from "../records.ts";
+import { type DeadLetter, parseBatch, quarantineFrame } from "./parse.ts";
+import type { StreamingQueryProgress } from "./progress.ts";
+import {
+  type BatchResult,
+  type BatchTransform,
+  type InitialPosition,
+  readStream,
+  type StreamingQuery,
+  type Trigger,
+} from "./query.ts";
+
+const CLEANERS: Record<RecordKind, (frame: pl.DataFrame) => Promise<CleanResult>> = {
+  pin: cleanPin,
+  geo: cleanGeo,
+  user: cleanUser,
+};
+
+/**
+ * The batch transform of a record kind: parse and validate each record
+ * (failures become quarantine rows), then clean the valid ones.
+ */
+export function cleanTransform(kind: RecordKind): BatchTransform {
+  if (!RECORD_KINDS.includes(kind)) {
+    throw new TypeError(`Cannot clean records of unknown kind "${kind}"`);
+  }
+  return async (batch) => {
+    const { records, deadLetters } = parseBatch(kind, batch);
+    let raw: pl.DataFrame;
+    try {
+      raw = rawFrame(kind, records);
+    } catch {
+      // A record zod accepted that the frame refuses: find it, one by one.
+      const good: Record<string, unknown>[] = [];
+      for (const record of records) {
+        try {
+          rawFrame(kind, [record]);
+          good.push(record);
+        } catch (error) {
+          deadLetters.push(transformLetter(record, error));
+        }
+      }
+      raw = rawFrame(kind, good);
+    }
+    const { df, nulled, invalid } = await CLEANERS[kind](raw);
+    return {
+      df,
+      quarantine: quarantineFrame(deadLetters),
+      nulled,
+      invalid,
+    } satisfies BatchResult;
+  };
+}
+
+function transformLetter(record: unknown, error: unknown): DeadLetter {
+  return {
+    data: JSON.stringify(record),
+    partitionKey: "",
+    stream: "",
+    shardId: "",
+    sequenceNumber: "",
+    approximateArrivalTimestampMs: 0,
+    stage: "transform",
+    reason: (error as Error).message,
+  };
+}
+
+/** The query name of a record kind: `<userId>_<kind>_query`. */
+export function queryName(userId: string, kind: RecordKind): string {
+  return `${userId}_${kind}_query`;
+}
+
+/** Options of {@linkcode startPipeline}. */
+export interface PipelineOptions {
+  /** Names the streams and tables (e.g. `12c0d092d679`). */
+  userId: string;
+  /** The Kinesis client. */
+  kinesis: KinesisClient;
+  /** Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  lakehouseDir?: string;
+  /** Root of the checkpoints (default `./checkpoints`). */
+  checkpointDir?: string;
+  /** Default `{ processingTime: "1 second" }`. */
+  trigger?: Trigger;
+  /** Where new checkpoints start (default `earliest`, as the walkthrough's notebook). */
+  initialPosition?: InitialPosition;
+  /** Which kinds to run (default all three). */
+  kinds?: readonly RecordKind[];
+  /** Least time between GetRecords per shard (default `400ms`). */
+  minFetchPeriod?: string | number;
+  /** Records per GetRecords call (default 10000). */
+  maxRecordsPerFetch?: number;
+  /** How often shards are listed again (default `1s`). */
+  shardFetchInterval?: string | number;
+  /** Called with each batch's progress of each query. */
+  onProgress?: (kind: RecordKind, progress: StreamingQueryProgress) => void;
+}
+
+/** The running queries of the pipeline. */
+export interface Pipeline {
+  /** The query of each kind run. */
+  queries: Partial<Record<RecordKind, StreamingQuery>>;
+  /** Stops every query (each finishes its batch). */
+  stop(): Promise<void>;
+  /** Waits until every query terminates; rejects with the first failure. */
+  awaitTermination(): Promise<void>;
+  /** Waits until every query has processed what is available now. */
+  processAllAvailable(): Promise<void>;
+}
+
+/**
+ * Starts the pin, geo and user queries. If one fails to start, the others
+ * are stopped and the error is thrown.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const {
+    userId,
+    kinesis,
+    lakehouseDir,
+    checkpointDir = "./checkpoints",
+    trigger = { processingTime: "1 second" },
+    initialPosition = "earliest",
+    kinds = RECORD_KINDS,
+    minFetchPeriod,
+    maxRecordsPerFetch,
+    shardFetchInterval,
+    onProgress,
+  } = options;
+  const queries: Partial<Record<RecordKind, StreamingQuery>> = {};
+  const started = await Promise.allSettled(kinds.map(async (kind) => {
+    const name = queryName(userId, kind);
+    queries[kind] = await readStream({
+      format: "kinesis",
+      streamName: streamName(userId, kind),
+      kinesis,
+      initialPosition,
+      minFetchPeriod,
+      maxRecordsPerFetch,
+      shardFetchInterval,
+    }).writeStream({
+      format: "delta",
+      checkpointLocation: join(checkpointDir, name),
+      queryName: name,
+      outputMode: "append",
+      trigger,
+      table: tableName(userId, kind),
+      lakehouseDir,
+      schema: CLEAN_SCHEMAS[kind],
+      transform: cleanTransform(kind),
+      onProgress: onProgress && ((p) => onProgress(kind, p)),
+    }).start();
+  }));
+  const all = () => Object.values(queries) as StreamingQuery[];
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await Promise.all(all().map((q) => q.stop()));
+    throw failed.reason;
+  }
+  return {
+    queries,
+    async stop() {
+      await Promise.all(all().map((q) => q.stop()));
+    },
+    async awaitTermination() {
+      await Promise.all(all().map((q) => q.awaitTermination()));
+    },
+    async processAllAvailable() {
+      await Promise.all(all().map((q) => q.processAllAvailable()));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Per-batch progress of a streaming query, with the fields of Spark's
+ * `StreamingQueryProgress`, plus Kinesis lag per shard, quarantined rows and
+ * nulled values. Written as JSON lines to the checkpoint's `progress/`.
+ *
+ * @module
+ */
+import type { SourceOffset } from "./checkpoint.ts";
+
+/** Phase durations of a batch, in ms (Spark's `durationMs`). */
+export interface ProgressDurations {
+  /** Listing shards and fetching new records, up to the batch's end offset. */
+  latestOffset: number;
+  /** Building the batch frame from the fetched records. */
+  getBatch: number;
+  /** Parsing, cleaning and writing to the sink. */
+  addBatch: number;
+  /** Writing `offsets/<batchId>`. */
+  walCommit: number;
+  /** Writing `commits/<batchId>`. */
+  commitOffsets: number;
+  /** The whole trigger. */
+  triggerExecution: number;
+}
+
+/** The source part of a progress report. */
+export interface SourceProgress {
+  description: string;
+  startOffset: SourceOffset | null;
+  endOffset: SourceOffset;
+  latestOffset: SourceOffset;
+  numInputRows: number;
+  inputRowsPerSecond: number;
+  processedRowsPerSecond: number;
+  /** Per shard, how far behind the stream's tip the last read was (ms). */
+  millisBehindLatest: Record<string, number>;
+}
+
+/** The sink part of a progress report. */
+export interface SinkProgress {
+  description: string;
+  numOutputRows: number;
+  /** The table version after the batch. */
+  version: number;
+  /** True when the table already had the batch (a re-run after a crash). */
+  skipped: boolean;
+}
+
+/** One batch's progress, like Spark's `StreamingQueryProgress`. */
+export interface StreamingQueryProgress {
+  id: string;
+  runId: string;
+  name: string | null;
+  /** When the trigger started (ISO 8601). */
+  timestamp: string;
+  batchId: number;
+  numInputRows: number;
+  inputRowsPerSecond: number;
+  processedRowsPerSecond: number;
+  durationMs: ProgressDurations;
+  sources: SourceProgress[];
+  sink: SinkProgress;
+  /** Rows that went to the quarantine table. */
+  numQuarantinedRows: number;
+  /** Per column, placeholder values nulled by cleaning. */
+  nulledValues: Record<string, number>;
+  /** Per column, unconvertible values nulled by cleaning. */
+  invalidValues: Record<string, number>;
+}
+
+/** The largest lag over the shards of a progress report, in ms (0 when none). */
+export function maxMillisBehind(progress: StreamingQueryProgress): number {
+  const lags = progress.sources.flatMap((s) => Object.values(s.millisBehindLatest));
+  return lags.length ? Math.max(...lags) : 0;
+}
+
+/** One line for a terminal: name, batch, rows, rate, lag, table version. */
+export function formatProgress(progress: StreamingQueryProgress): string {
+  const rate = Math.round(progress.processedRowsPerSecond);
+  return `${
+    progress.name ?? progress.id
+  } batch ${progress.batchId}: ${progress.numInputRows} rows` +
+    ` (${progress.numQuarantinedRows} quarantined), ${rate} rows/s, ${progress.durationMs.triggerExecution} ms,` +
+    ` behind ${maxMillisBehind(progress)} ms, table version ${progress.sink.version}`;
+}
+
+/** A Jupyter MIME bundle of recent progress reports: an HTML table, newest last. */
+export function progressBundle(
+  title: string,
+  progress: readonly StreamingQueryProgress[],
+): Record<string, string> {
+  const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const rows = progress.map((p) =>
+    `<tr><td>${p.batchId}</td><td>${
+      esc(p.timestamp)
+    }</td><td>${p.numInputRows}</td><td>${p.numQuarantinedRows}</td><td>${
+      Math.round(p.processedRowsPerSecond)
+    }</td><td>${p.durationMs.triggerExecution}</td><td>${
+      maxMillisBehind(p)
+    }</td><td>${p.sink.version}</td></tr>`
+  ).join("");
+  return {
+    "text/html": `<p><b>${esc(title)}</b></p><table><tr><th>batch</th><th>timestamp</th>` +
+      `<th>input rows</th><th>quarantined</th><th>rows/s</th><th>duration ms</th><th>behind ms</th>` +
+      `<th>table version</th></tr>${rows}</table>`,
+    "text/plain": progress.length
+      ? progress.map(formatProgress).join("\n")
+      : `${title}: no batch yet`,
+  };
+}

@@ -1,0 +1,607 @@
+/**
+ * Streaming queries from a Kinesis stream to a Delta table, with Spark's
+ * option names: `readStream({format: "kinesis", ...}).writeStream({format:
+ * "delta", checkpointLocation, ...}).start()` gives a
+ * {@linkcode StreamingQuery} that runs micro-batches until stopped.
+ *
+ * Each batch: the source's end offset is written to `offsets/<batchId>`,
+ * the records between the previous offset and it are read, transformed
+ * and appended to the table (and bad records to its quarantine table) with
+ * `txn{appId: query id, version: batchId}`, then `commits/<batchId>` is
+ * written. A restart re-runs an uncommitted batch with the same id and
+ * offsets, and the sink skips what the table already has: every record
+ * lands exactly once.
+ *
+ * @module
+ */
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type pl from "nodejs-polars";
+import { join, resolve } from "node:path";
+import { describeStream } from "../kinesis/admin.ts";
+import { createKinesisClient } from "../kinesis/client.ts";
+import { Catalog } from "../catalog.ts";
+import { durationMs } from "./_duration.ts";
+import {
+  Checkpoint,
+  type CheckpointMetadata,
+  type SourceOffset,
+  type StartingPosition,
+} from "./checkpoint.ts";
+import { QUARANTINE_SCHEMA } from "./parse.ts";
+import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
+import { DeltaSink } from "./sink.ts";
+import { KinesisSource, sleep } from "./source.ts";
+
+/** Where a new query starts: Databricks' `initialPosition`. */
+export type InitialPosition =
+  | "earliest"
+  | "trim_horizon"
+  | "latest"
+  | { timestamp: Date | number | string };
+
+/** Options of {@linkcode readStream}, with the Databricks Kinesis source's names. */
+export interface ReadStreamOptions {
+  /** Must be `kinesis`. */
+  format: "kinesis";
+  /** The stream to read. */
+  streamName: string;
+  /** Where a new checkpoint starts (default `latest`, as Databricks; pinstream's pipeline uses `earliest`). */
+  initialPosition?: InitialPosition;
+  /** A Kinesis client to use (default: one made from `endpoint` and `region`). */
+  kinesis?: KinesisClient;
+  /** Kinesis endpoint, e.g. `http://127.0.0.1:4568` (default: AWS's). */
+  endpoint?: string;
+  /** AWS region (default `us-east-1`). */
+  region?: string;
+  /** Records per GetRecords call (default 10000). */
+  maxRecordsPerFetch?: number;
+  /** Least time between GetRecords calls per shard (default `400ms`). */
+  minFetchPeriod?: string | number;
+  /** Longest fetch per shard per trigger (default `10s`). */
+  maxFetchDuration?: string | number;
+  /** How often shards are listed again (default `1s`). */
+  shardFetchInterval?: string | number;
+}
+
+/** A trigger: every interval (`processingTime`), or drain what is there and stop (`availableNow`). */
+export type Trigger = { processingTime: string | number } | { availableNow: true };
+
+/** What a transform returns for a batch. */
+export interface BatchResult {
+  /** Rows for the table. */
+  df: pl.DataFrame;
+  /** Rows for the quarantine table (with {@linkcode QUARANTINE_SCHEMA}); default none. */
+  quarantine?: pl.DataFrame;
+  /** Per column, placeholder values nulled (reported in progress). */
+  nulled?: Record<string, number>;
+  /** Per column, unconvertible values nulled (reported in progress). */
+  invalid?: Record<string, number>;
+}
+
+/** Context given to a transform. */
+export interface BatchContext {
+  batchId: number;
+  queryId: string;
+}
+
+/** A batch transform: the source frame in, the table's rows (and quarantined rows) out. */
+export type BatchTransform = (
+  batch: pl.DataFrame,
+  context: BatchContext,
+) => BatchResult | pl.DataFrame | Promise<BatchResult | pl.DataFrame>;
+
+/** Options of {@linkcode KinesisStream.writeStream}, with Spark's names. */
+export interface WriteStreamOptions {
+  /** Must be `delta` (default). */
+  format?: "delta";
+  /** The checkpoint directory (required). */
+  checkpointLocation: string;
+  /** The query's name (default none). */
+  queryName?: string;
+  /** Only `append` (default). */
+  outputMode?: "append";
+  /** Default `{ processingTime: "1 second" }`. */
+  trigger?: Trigger;
+  /** Table name in the catalog (`db.table` or `table` in `default`); or give `path`. */
+  table?: string;
+  /** Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  lakehouseDir?: string;
+  /** Table directory, instead of `table`. */
+  path?: string;
+  /** The table's schema, to create it before the first batch (default: the first batch's). */
+  schema?: Record<string, pl.DataType>;
+  /** The batch transform (default: the source columns as they are). */
+  transform?: BatchTransform;
+  /** Quarantine table name (default `<table>_quarantine`), or directory with `path`. */
+  quarantineTable?: string;
+  /** Called with each batch's progress (also a `progress` event). */
+  onProgress?: (progress: StreamingQueryProgress) => void;
+  /** How many progress reports `recentProgress` keeps (default 100). */
+  progressRetention?: number;
+}
+
+/** The checkpoint was written for another stream, or the stream was deleted and recreated since. */
+export class CheckpointMismatchError extends Error {
+  /** The checkpoint directory. */
+  readonly checkpointLocation: string;
+  /** Creates the error. */
+  constructor(checkpointLocation: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CheckpointMismatchError";
+    this.checkpointLocation = checkpointLocation;
+  }
+}
+
+/** A configured Kinesis stream, ready to be written with {@linkcode writeStream}. */
+export class KinesisStream {
+  /** The reader options. */
+  readonly options: Readonly<ReadStreamOptions>;
+
+  /** Use {@linkcode readStream}. */
+  constructor(options: ReadStreamOptions) {
+    this.options = options;
+  }
+
+  /** Configures the sink; call `.start()` on the result. */
+  writeStream(options: WriteStreamOptions): DataStreamWriter {
+    return new DataStreamWriter(this, options);
+  }
+}
+
+/** A configured query; {@linkcode start} runs it. */
+export class DataStreamWriter {
+  readonly #stream: KinesisStream;
+  readonly #options: WriteStreamOptions;
+
+  /** Use {@linkcode KinesisStream.writeStream}. */
+  constructor(stream: KinesisStream, options: WriteStreamOptions) {
+    this.#stream = stream;
+    this.#options = options;
+  }
+
+  /**
+   * Checks the checkpoint against the stream, opens the tables and starts
+   * the query. Rejects with {@linkcode CheckpointMismatchError} when the
+   * checkpoint belongs to another stream or to a deleted and recreated one.
+   */
+  async start(): Promise<StreamingQuery> {
+    const query = new StreamingQuery(this.#stream.options, this.#options);
+    await query._init();
+    query._run();
+    return query;
+  }
+}
+
+/**
+ * Starts describing a streaming read of a Kinesis stream.
+ *
+ * @example
+ * ```ts ignore
+ * const query = await readStream({ format: "kinesis", streamName: "s", endpoint })
+ *   .writeStream({ checkpointLocation: "./checkpoints/q", table: "t", trigger: { availableNow: true } })
+ *   .start();
+ * await query.awaitTermination();
+ * ```
+ */
+export function readStream(options: ReadStreamOptions): KinesisStream {
+  if (!options || options.format !== "kinesis") {
+    throw new TypeError(
+      `Cannot read a stream of format "${options?.format}": only "kinesis" is supported`,
+    );
+  }
+  if (typeof options.streamName !== "string" || options.streamName === "") {
+    throw new TypeError("Cannot read a stream: streamName must be a non-empty string");
+  }
+  return new KinesisStream(options);
+}
+
+interface PendingBatch {
+  batchId: number;
+  start: SourceOffset | null;
+  end: SourceOffset;
+}
+
+/**
+ * A running streaming query (Spark's `StreamingQuery`). Emits `progress`
+ * events (a `CustomEvent` whose `detail` is the progress) and `terminated`.
+ */
+export class StreamingQuery extends EventTarget {
+  /** The query id, stable across restarts (kept in the checkpoint). */
+  id = "";
+  /** This run's id. */
+  readonly runId: string = crypto.randomUUID();
+  /** The query name, or null. */
+  readonly name: string | null;
+  /** The checkpoint directory. */
+  readonly checkpointLocation: string;
+  /** The table directory. */
+  readonly tablePath: string;
+  /** The quarantine table directory. */
+  readonly quarantinePath: string;
+
+  readonly #read: ReadStreamOptions;
+  readonly #write: WriteStreamOptions;
+  readonly #checkpoint: Checkpoint;
+  readonly #kinesis: KinesisClient;
+  readonly #ownsClient: boolean;
+  readonly #sink: DeltaSink;
+  readonly #quarantine: DeltaSink;
+  readonly #intervalMs: number;
+  readonly #availableNow: boolean;
+  readonly #retention: number;
+  #source!: KinesisSource;
+  #pending: PendingBatch | null = null;
+  #nextBatchId = 0;
+  #lastTriggerStart = 0;
+  #active = false;
+  #stopping = false;
+  #exception: Error | null = null;
+  readonly #abort = new AbortController();
+  #finished!: Promise<void>;
+  #recent: StreamingQueryProgress[] = [];
+  #idleWaiters: { after: number; resolve: () => void }[] = [];
+  #triggerCount = 0;
+
+  /** Use {@linkcode DataStreamWriter.start}. */
+  constructor(read: ReadStreamOptions, write: WriteStreamOptions) {
+    super();
+    const {
+      format = "delta",
+      checkpointLocation,
+      queryName,
+      outputMode = "append",
+      trigger = { processingTime: "1 second" },
+      table,
+      lakehouseDir,
+      path,
+      schema,
+      quarantineTable,
+      progressRetention = 100,
+    } = write;
+    if (format !== "delta") {
+      throw new TypeError(`Cannot write a stream in format "${format}": only "delta" is supported`);
+    }
+    if (outputMode !== "append") {
+      throw new TypeError(`Cannot use outputMode "${outputMode}": only "append" is supported`);
+    }
+    if (typeof checkpointLocation !== "string" || checkpointLocation === "") {
+      throw new TypeError("Cannot start a query: checkpointLocation is required");
+    }
+    if ((table === undefined) === (path === undefined)) {
+      throw new TypeError("Cannot start a query: give exactly one of table and path");
+    }
+    if ("availableNow" in trigger) {
+      this.#availableNow = trigger.availableNow === true;
+      this.#intervalMs = 0;
+    } else {
+      this.#availableNow = false;
+      this.#intervalMs = durationMs("trigger processingTime", trigger.processingTime);
+    }
+    this.name = queryName ?? null;
+    this.checkpointLocation = resolve(checkpointLocation);
+    if (table !== undefined) {
+      const catalog = new Catalog(lakehouseDir ? { lakehouseDir } : {});
+      this.tablePath = catalog.tablePath(table);
+      this.quarantinePath = catalog.tablePath(quarantineTable ?? `${table}_quarantine`);
+    } else {
+      this.tablePath = resolve(path!);
+      this.quarantinePath = resolve(quarantineTable ?? `${path}_quarantine`);
+    }
+    const tableName = this.tablePath.split(/[\\/]/).at(-1);
+    this.#sink = new DeltaSink(this.tablePath, { schema, name: tableName });
+    this.#quarantine = new DeltaSink(this.quarantinePath, {
+      schema: QUARANTINE_SCHEMA,
+      name: `${tableName}_quarantine`,
+    });
+    this.#retention = progressRetention;
+    this.#read = read;
+    this.#write = write;
+    this.#checkpoint = new Checkpoint(this.checkpointLocation);
+    this.#ownsClient = read.kinesis === undefined;
+    this.#kinesis = read.kinesis ??
+      createKinesisClient({ endpoint: read.endpoint, region: read.region });
+  }
+
+  /** Whether the query is running. */
+  get isActive(): boolean {
+    return this.#active;
+  }
+
+  /** The error that stopped the query, or null. */
+  get exception(): Error | null {
+    return this.#exception;
+  }
+
+  /** The latest batch's progress, or null. */
+  get lastProgress(): StreamingQueryProgress | null {
+    return this.#recent.at(-1) ?? null;
+  }
+
+  /** Recent batches' progress, oldest first. */
+  get recentProgress(): StreamingQueryProgress[] {
+    return [...this.#recent];
+  }
+
+  /**
+   * Stops the query: a batch in progress finishes (and commits), no new one
+   * starts. Resolves when the query has terminated.
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#abort.abort();
+    await this.#finished?.catch(() => {});
+  }
+
+  /**
+   * Waits until the query terminates (or `timeoutMs` passes: then false).
+   * Rejects with the query's exception when it failed.
+   */
+  async awaitTermination(timeoutMs?: number): Promise<boolean> {
+    if (timeoutMs === undefined) {
+      await this.#finished;
+    } else {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        this.#finished.then(() => false),
+        new Promise<boolean>((r) => timer = setTimeout(() => r(true), timeoutMs)),
+      ]).finally(() => clearTimeout(timer));
+      if (timedOut) return false;
+    }
+    if (this.#exception) throw this.#exception;
+    return true;
+  }
+
+  /**
+   * Waits until every record available now is processed: resolves after a
+   * trigger that starts after this call finds nothing new. Rejects if the
+   * query fails or stops first.
+   */
+  processAllAvailable(): Promise<void> {
+    if (!this.#active) {
+      return this.#exception ? Promise.reject(this.#exception) : Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      this.#idleWaiters.push({ after: this.#triggerCount, resolve });
+      this.#finished.then(() => this.#exception ? reject(this.#exception) : resolve(), reject);
+    });
+  }
+
+  /** Jupyter face: the recent progress as a table. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return progressBundle(
+      `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
+      this.#recent.slice(-20),
+    );
+  }
+
+  /** @internal Reads or creates the checkpoint, checks the stream, restores the offsets. */
+  async _init(): Promise<void> {
+    const streamName = this.#read.streamName;
+    const stream = await describeStream(this.#kinesis, streamName);
+    const createdMs = stream.createdAt?.getTime() ?? null;
+    let metadata = await this.#checkpoint.readMetadata();
+    if (metadata) {
+      if (metadata.streamName !== streamName) {
+        throw new CheckpointMismatchError(
+          this.checkpointLocation,
+          `Cannot start query from checkpoint ${this.checkpointLocation}: it was written for stream "${metadata.streamName}", not "${streamName}"; use another checkpointLocation or reset the checkpoint`,
+        );
+      }
+      if (metadata.streamArn !== stream.arn || metadata.streamCreatedMs !== createdMs) {
+        throw new CheckpointMismatchError(
+          this.checkpointLocation,
+          `Cannot start query from checkpoint ${this.checkpointLocation}: stream "${streamName}" was deleted and recreated since (created ${
+            iso(metadata.streamCreatedMs)
+          } in the checkpoint, ${
+            iso(createdMs)
+          } now), so its shards and sequence numbers no longer match; reset the checkpoint (--reset-checkpoint) to start again from initialPosition`,
+        );
+      }
+    } else {
+      metadata = {
+        id: crypto.randomUUID(),
+        streamName,
+        streamArn: stream.arn,
+        streamCreatedMs: createdMs,
+        startingPosition: resolveInitialPosition(this.#read.initialPosition ?? "latest"),
+      } satisfies CheckpointMetadata;
+      await this.#checkpoint.writeMetadata(metadata);
+    }
+    this.id = metadata.id;
+    this.#source = new KinesisSource(this.#kinesis, streamName, {
+      startingPosition: metadata.startingPosition,
+      maxRecordsPerFetch: this.#read.maxRecordsPerFetch,
+      minFetchPeriodMs: optionalMs("minFetchPeriod", this.#read.minFetchPeriod),
+      maxFetchDurationMs: optionalMs("maxFetchDuration", this.#read.maxFetchDuration),
+      shardFetchIntervalMs: optionalMs("shardFetchInterval", this.#read.shardFetchInterval),
+    });
+    const lastOffsets = await this.#checkpoint.latestOffsetsBatch();
+    const lastCommit = await this.#checkpoint.latestCommittedBatch();
+    if (lastOffsets > lastCommit) {
+      const end = await this.#checkpoint.readOffsets(lastOffsets);
+      const start = lastOffsets > 0 ? await this.#checkpoint.readOffsets(lastOffsets - 1) : null;
+      this.#pending = { batchId: lastOffsets, start, end: end! };
+      this.#source.restore(start);
+      this.#nextBatchId = lastOffsets;
+    } else {
+      this.#source.restore(lastCommit >= 0 ? await this.#checkpoint.readOffsets(lastCommit) : null);
+      this.#nextBatchId = lastCommit + 1;
+    }
+    if (this.#write.schema) await this.#sink.open();
+  }
+
+  /** @internal Starts the trigger loop. */
+  _run(): void {
+    this.#active = true;
+    this.#finished = this.#loop();
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (!this.#stopping) {
+        const started = performance.now();
+        const index = ++this.#triggerCount;
+        const ran = await this.#trigger();
+        if (!ran) {
+          const waiters = this.#idleWaiters;
+          this.#idleWaiters = waiters.filter((w) => w.after >= index);
+          for (const w of waiters) if (w.after < index) w.resolve();
+          if (this.#availableNow) break;
+        }
+        if (this.#availableNow || this.#stopping) continue;
+        const wait = this.#intervalMs - (performance.now() - started);
+        if (wait > 0) await sleep(wait, this.#abort.signal);
+      }
+    } catch (error) {
+      this.#exception = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      this.#active = false;
+      for (const w of this.#idleWaiters) w.resolve();
+      this.#idleWaiters = [];
+      if (this.#ownsClient) this.#kinesis.destroy();
+      this.dispatchEvent(new Event("terminated"));
+    }
+  }
+
+  /** Runs one trigger; false when there was nothing new. */
+  async #trigger(): Promise<boolean> {
+    const triggerStart = performance.now();
+    const timestamp = new Date().toISOString();
+    const sinceLast = this.#lastTriggerStart ? triggerStart - this.#lastTriggerStart : 0;
+    let batch: PendingBatch;
+    let latestOffset: SourceOffset;
+    let millisBehindLatest: Record<string, number> = {};
+    let walMs = 0;
+    const t0 = performance.now();
+    if (this.#pending) {
+      batch = this.#pending;
+      latestOffset = batch.end;
+      this.#pending = null;
+    } else {
+      const start = this.#source.currentOffset();
+      const latest = await this.#source.latestOffset(this.#abort.signal);
+      millisBehindLatest = latest.millisBehindLatest;
+      if (latest.available === 0 && !offsetAdvanced(start, latest.offset)) return false;
+      if (this.#stopping && latest.available === 0) return false;
+      batch = { batchId: this.#nextBatchId, start, end: latest.offset };
+      latestOffset = latest.offset;
+      const w0 = performance.now();
+      await this.#checkpoint.writeOffsets(batch.batchId, batch.end, Date.now());
+      walMs = performance.now() - w0;
+    }
+    const latestOffsetMs = performance.now() - t0 - walMs;
+    this.#lastTriggerStart = triggerStart;
+
+    const g0 = performance.now();
+    const { df: raw } = await this.#source.getBatch(batch.start, batch.end);
+    const getBatchMs = performance.now() - g0;
+
+    const a0 = performance.now();
+    const context = { batchId: batch.batchId, queryId: this.id };
+    const out = this.#write.transform ? await this.#write.transform(raw, context) : raw;
+    const result: BatchResult = "df" in out && !("height" in out)
+      ? out as BatchResult
+      : { df: out as pl.DataFrame };
+    const quarantined = result.quarantine?.height ?? 0;
+    if (quarantined > 0) {
+      await this.#quarantine.addBatch(this.id, batch.batchId, result.quarantine!);
+    }
+    const written = await this.#sink.addBatch(this.id, batch.batchId, result.df);
+    const addBatchMs = performance.now() - a0;
+
+    const c0 = performance.now();
+    await this.#checkpoint.writeCommit(batch.batchId);
+    const commitMs = performance.now() - c0;
+    this.#nextBatchId = batch.batchId + 1;
+
+    const triggerMs = performance.now() - triggerStart;
+    const rows = raw.height;
+    const perSecond = (ms: number) => ms > 0 ? rows * 1000 / ms : 0;
+    const progress: StreamingQueryProgress = {
+      id: this.id,
+      runId: this.runId,
+      name: this.name,
+      timestamp,
+      batchId: batch.batchId,
+      numInputRows: rows,
+      inputRowsPerSecond: perSecond(sinceLast),
+      processedRowsPerSecond: perSecond(triggerMs),
+      durationMs: {
+        latestOffset: Math.round(latestOffsetMs),
+        getBatch: Math.round(getBatchMs),
+        addBatch: Math.round(addBatchMs),
+        walCommit: Math.round(walMs),
+        commitOffsets: Math.round(commitMs),
+        triggerExecution: Math.round(triggerMs),
+      },
+      sources: [{
+        description: `KinesisV2[${this.#read.streamName}]`,
+        startOffset: batch.start,
+        endOffset: batch.end,
+        latestOffset,
+        numInputRows: rows,
+        inputRowsPerSecond: perSecond(sinceLast),
+        processedRowsPerSecond: perSecond(triggerMs),
+        millisBehindLatest,
+      }],
+      sink: {
+        description: this.#sink.description,
+        numOutputRows: written.rows,
+        version: written.version,
+        skipped: written.skipped,
+      },
+      numQuarantinedRows: quarantined,
+      nulledValues: result.nulled ?? {},
+      invalidValues: result.invalid ?? {},
+    };
+    this.#recent.push(progress);
+    if (this.#recent.length > this.#retention) this.#recent.shift();
+    await this.#checkpoint.appendProgress(this.runId, progress).catch(() => {});
+    this.#write.onProgress?.(progress);
+    this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
+    return true;
+  }
+}
+
+/** The progress directory of a checkpoint. */
+export function progressDir(checkpointLocation: string): string {
+  return join(checkpointLocation, "progress");
+}
+
+function resolveInitialPosition(position: InitialPosition): StartingPosition {
+  if (position === "earliest" || position === "trim_horizon") return { type: "earliest" };
+  if (position === "latest") return { type: "timestamp", timestampMs: Date.now() };
+  if (position && typeof position === "object" && "timestamp" in position) {
+    const ms = new Date(position.timestamp).getTime();
+    if (Number.isNaN(ms)) {
+      throw new RangeError(
+        `Invalid initialPosition timestamp ${JSON.stringify(position.timestamp)}`,
+      );
+    }
+    return { type: "timestamp", timestampMs: ms };
+  }
+  throw new RangeError(
+    `Invalid initialPosition ${
+      JSON.stringify(position)
+    }: expected "earliest", "latest" or { timestamp }`,
+  );
+}
+
+function optionalMs(option: string, value: string | number | undefined): number | undefined {
+  return value === undefined ? undefined : durationMs(option, value);
+}
+
+/** Whether `end` moved past `start` in any shard (new records, or a shard closing). */
+function offsetAdvanced(start: SourceOffset, end: SourceOffset): boolean {
+  for (const [id, e] of Object.entries(end.shards)) {
+    const s = start.shards[id];
+    if ((s?.sequenceNumber ?? null) !== e.sequenceNumber || (s?.closed ?? false) !== e.closed) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? "unknown" : new Date(ms).toISOString();
+}

@@ -1,0 +1,382 @@
+/**
+ * The Kinesis source of a streaming query: discovers the shards of a stream
+ * (ListShards every `shardFetchInterval`), reads each with GetRecords from
+ * its checkpointed sequence number, and hands out micro-batches between two
+ * offsets. A parent shard is read to its end before its children, so a
+ * reshard loses nothing and keeps each partition key's order.
+ *
+ * @module
+ */
+import {
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+} from "@aws-sdk/client-kinesis";
+import pl from "nodejs-polars";
+import { listShards } from "../kinesis/admin.ts";
+import {
+  awsErrorName,
+  isThrottling,
+  isUnreachable,
+  StreamNotFoundError,
+} from "../kinesis/errors.ts";
+import type { SourceOffset, StartingPosition } from "./checkpoint.ts";
+
+/** Options of {@linkcode KinesisSource}, with the Databricks Kinesis source's names. */
+export interface KinesisSourceOptions {
+  /** Where shards without a checkpointed sequence number start (default earliest). */
+  startingPosition?: StartingPosition;
+  /** Records per GetRecords call, and the most buffered per shard per batch (default 10000). */
+  maxRecordsPerFetch?: number;
+  /** Least time between two GetRecords calls on one shard, in ms (default 400: AWS allows 5/s). */
+  minFetchPeriodMs?: number;
+  /** Longest time one trigger spends fetching a shard, in ms (default 10000). */
+  maxFetchDurationMs?: number;
+  /** How often to list the shards again to find new ones, in ms (default 1000). */
+  shardFetchIntervalMs?: number;
+  /** Longest wait between retries after throttling or a network error, in ms (default 5000). */
+  maxBackoffMs?: number;
+}
+
+/** One Kinesis record as the source holds it. */
+export interface SourceRecord {
+  data: Uint8Array;
+  partitionKey: string;
+  shardId: string;
+  sequenceNumber: string;
+  approximateArrivalTimestampMs: number;
+}
+
+/** What {@linkcode KinesisSource.latestOffset} found. */
+export interface LatestOffset {
+  /** The end offset a batch would have now (per shard, the last record fetched). */
+  offset: SourceOffset;
+  /** Records fetched and not yet handed out in a batch. */
+  available: number;
+  /** Per shard, how far behind the tip the last GetRecords was (ms). */
+  millisBehindLatest: Record<string, number>;
+}
+
+class ShardReader {
+  readonly shardId: string;
+  readonly parents: string[];
+  /** The last sequence number handed out in a batch (or checkpointed); null for none. */
+  position: string | null = null;
+  /** True once a batch included the shard's end. */
+  closed = false;
+  buffer: SourceRecord[] = [];
+  iterator: string | undefined;
+  /** True when GetRecords answered without a next iterator: the shard is closed and all fetched. */
+  ended = false;
+  lastFetchAt = 0;
+  millisBehindLatest: number | undefined;
+
+  constructor(shardId: string, parents: string[]) {
+    this.shardId = shardId;
+    this.parents = parents;
+  }
+
+  /** The last sequence number fetched so far. */
+  get fetchedTo(): string | null {
+    return this.buffer.at(-1)?.sequenceNumber ?? this.position;
+  }
+}
+
+/** The source columns of a micro-batch, in order. */
+export const SOURCE_SCHEMA: Record<string, pl.DataType> = {
+  data: pl.String,
+  partitionKey: pl.String,
+  stream: pl.String,
+  shardId: pl.String,
+  sequenceNumber: pl.String,
+  approximateArrivalTimestamp: pl.Datetime("us", "UTC"),
+};
+
+/**
+ * Reads a Kinesis stream shard by shard, as micro-batches between offsets.
+ * Call {@linkcode restore} with the last committed offset, then per batch
+ * {@linkcode latestOffset} and {@linkcode getBatch}.
+ */
+export class KinesisSource {
+  /** The stream read. */
+  readonly streamName: string;
+  readonly #kinesis: KinesisClient;
+  readonly #startingPosition: StartingPosition;
+  readonly #maxRecordsPerFetch: number;
+  readonly #minFetchPeriodMs: number;
+  readonly #maxFetchDurationMs: number;
+  readonly #shardFetchIntervalMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #readers = new Map<string, ShardReader>();
+  #lastListAt = -Infinity;
+
+  /** A source reading `streamName` with `kinesis`. */
+  constructor(kinesis: KinesisClient, streamName: string, options: KinesisSourceOptions = {}) {
+    const {
+      startingPosition = { type: "earliest" },
+      maxRecordsPerFetch = 10_000,
+      minFetchPeriodMs = 400,
+      maxFetchDurationMs = 10_000,
+      shardFetchIntervalMs = 1_000,
+      maxBackoffMs = 5_000,
+    } = options;
+    if (
+      !Number.isInteger(maxRecordsPerFetch) || maxRecordsPerFetch < 1 || maxRecordsPerFetch > 10_000
+    ) {
+      throw new RangeError(
+        `Invalid maxRecordsPerFetch ${maxRecordsPerFetch}: expected an integer from 1 to 10000`,
+      );
+    }
+    for (
+      const [name, value] of Object.entries({
+        minFetchPeriodMs,
+        maxFetchDurationMs,
+        shardFetchIntervalMs,
+        maxBackoffMs,
+      })
+    ) {
+      if (!Number.isFinite(value) || value < 0) {
+        throw new RangeError(`Invalid ${name} ${value}: expected a number of ms >= 0`);
+      }
+    }
+    this.#kinesis = kinesis;
+    this.streamName = streamName;
+    this.#startingPosition = startingPosition;
+    this.#maxRecordsPerFetch = maxRecordsPerFetch;
+    this.#minFetchPeriodMs = minFetchPeriodMs;
+    this.#maxFetchDurationMs = maxFetchDurationMs;
+    this.#shardFetchIntervalMs = shardFetchIntervalMs;
+    this.#maxBackoffMs = maxBackoffMs;
+  }
+
+  /** Sets every shard's position to `offset` (the last committed batch's end), dropping buffers. */
+  restore(offset: SourceOffset | null): void {
+    this.#readers.clear();
+    this.#lastListAt = -Infinity;
+    for (const [shardId, shard] of Object.entries(offset?.shards ?? {})) {
+      const reader = new ShardReader(shardId, []);
+      reader.position = shard.sequenceNumber;
+      reader.closed = shard.closed;
+      this.#readers.set(shardId, reader);
+    }
+  }
+
+  /** The current positions (what a batch ending now at nothing new would record). */
+  currentOffset(): SourceOffset {
+    const shards: SourceOffset["shards"] = {};
+    for (const r of this.#readers.values()) {
+      shards[r.shardId] = { sequenceNumber: r.position, closed: r.closed };
+    }
+    return { streamName: this.streamName, shards };
+  }
+
+  /**
+   * Lists shards when `shardFetchInterval` has passed, fetches new records
+   * of every readable shard into its buffer, and returns the offset a batch
+   * ending now would have. A parent shard must be closed in a batch before
+   * its children are read. Fetching stops early when `signal` aborts.
+   */
+  async latestOffset(signal?: AbortSignal): Promise<LatestOffset> {
+    await this.#discover();
+    const readable = [...this.#readers.values()].filter((r) =>
+      !r.closed && r.parents.every((p) => this.#readers.get(p)?.closed ?? true)
+    );
+    await Promise.all(readable.map((r) => this.#fill(r, signal)));
+    const shards: SourceOffset["shards"] = {};
+    const millisBehindLatest: Record<string, number> = {};
+    let available = 0;
+    for (const r of this.#readers.values()) {
+      available += r.buffer.length;
+      shards[r.shardId] = { sequenceNumber: r.fetchedTo, closed: r.closed || r.ended };
+      if (r.millisBehindLatest !== undefined) millisBehindLatest[r.shardId] = r.millisBehindLatest;
+    }
+    return { offset: { streamName: this.streamName, shards }, available, millisBehindLatest };
+  }
+
+  /**
+   * The records after `start` up to and including `end`, shard by shard in
+   * sequence order, as a frame with {@linkcode SOURCE_SCHEMA}. Records
+   * already fetched are used; others (after a restart) are read again.
+   * Afterwards every shard's position is `end`.
+   */
+  async getBatch(
+    start: SourceOffset | null,
+    end: SourceOffset,
+  ): Promise<{ df: pl.DataFrame; records: SourceRecord[] }> {
+    const out: SourceRecord[] = [];
+    for (const [shardId, target] of Object.entries(end.shards)) {
+      let reader = this.#readers.get(shardId);
+      const from = start?.shards[shardId]?.sequenceNumber ?? null;
+      if (!reader || reader.position !== from) {
+        reader = new ShardReader(shardId, reader?.parents ?? []);
+        reader.position = from;
+        reader.closed = start?.shards[shardId]?.closed ?? false;
+        this.#readers.set(shardId, reader);
+      }
+      if (target.sequenceNumber !== null && target.sequenceNumber !== from) {
+        const endSeq = BigInt(target.sequenceNumber);
+        while (!reader.buffer.some((r) => BigInt(r.sequenceNumber) >= endSeq)) {
+          if (reader.ended) {
+            throw new Error(
+              `Cannot re-read shard ${shardId} of stream "${this.streamName}" up to sequence number ${target.sequenceNumber}: the shard ended before it (records expired?)`,
+            );
+          }
+          await this.#fetch(reader);
+        }
+        const cut = reader.buffer.findIndex((r) => BigInt(r.sequenceNumber) > endSeq);
+        const taken = cut === -1 ? reader.buffer : reader.buffer.slice(0, cut);
+        reader.buffer = cut === -1 ? [] : reader.buffer.slice(cut);
+        out.push(...taken);
+      }
+      reader.position = target.sequenceNumber;
+      reader.closed = target.closed;
+    }
+    return { df: recordsFrame(this.streamName, out), records: out };
+  }
+
+  async #discover(): Promise<void> {
+    if (performance.now() - this.#lastListAt < this.#shardFetchIntervalMs) return;
+    const shards = await this.#retry(() => listShards(this.#kinesis, this.streamName));
+    this.#lastListAt = performance.now();
+    for (const s of shards) {
+      const parents = [s.parentShardId, s.adjacentParentShardId].filter((p): p is string => !!p);
+      const known = this.#readers.get(s.shardId);
+      if (!known) this.#readers.set(s.shardId, new ShardReader(s.shardId, parents));
+      else if (known.parents.length === 0 && parents.length > 0) {
+        const reader = new ShardReader(s.shardId, parents);
+        Object.assign(reader, { ...known, parents });
+        this.#readers.set(s.shardId, reader);
+      }
+    }
+  }
+
+  async #fill(reader: ShardReader, signal?: AbortSignal): Promise<void> {
+    const deadline = performance.now() + this.#maxFetchDurationMs;
+    while (!reader.ended && reader.buffer.length < this.#maxRecordsPerFetch && !signal?.aborted) {
+      const n = await this.#fetch(reader, signal);
+      if (n < 0) return;
+      if (reader.millisBehindLatest === 0 || performance.now() >= deadline) return;
+      if (n === 0 && reader.millisBehindLatest === undefined) return;
+    }
+  }
+
+  /** One GetRecords call on `reader` (after minFetchPeriod); the number of records, or -1 when aborted. */
+  async #fetch(reader: ShardReader, signal?: AbortSignal): Promise<number> {
+    const wait = reader.lastFetchAt + this.#minFetchPeriodMs - performance.now();
+    if (wait > 0 && !(await sleep(wait, signal))) return -1;
+    for (let attempt = 0;; attempt++) {
+      if (signal?.aborted) return -1;
+      try {
+        reader.iterator ??= await this.#iterator(reader);
+        reader.lastFetchAt = performance.now();
+        const res: GetRecordsCommandOutput = await this.#kinesis.send(
+          new GetRecordsCommand({
+            ShardIterator: reader.iterator,
+            Limit: this.#maxRecordsPerFetch,
+          }),
+        );
+        for (const r of res.Records ?? []) {
+          reader.buffer.push({
+            data: r.Data ?? new Uint8Array(),
+            partitionKey: r.PartitionKey ?? "",
+            shardId: reader.shardId,
+            sequenceNumber: r.SequenceNumber ?? "",
+            approximateArrivalTimestampMs: r.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+          });
+        }
+        reader.millisBehindLatest = res.MillisBehindLatest;
+        reader.iterator = res.NextShardIterator ?? undefined;
+        if (!res.NextShardIterator) reader.ended = true;
+        return res.Records?.length ?? 0;
+      } catch (error) {
+        const name = awsErrorName(error);
+        if (name === "ExpiredIteratorException") {
+          reader.iterator = undefined;
+          continue;
+        }
+        if (name === "ResourceNotFoundException") {
+          throw new StreamNotFoundError(this.streamName, { cause: error });
+        }
+        if (!isThrottling(error) && !isUnreachable(error) && name !== "InternalFailure") {
+          throw error;
+        }
+        reader.iterator = undefined;
+        if (!(await sleep(this.#backoff(attempt), signal))) return -1;
+      }
+    }
+  }
+
+  async #iterator(reader: ShardReader): Promise<string | undefined> {
+    const after = reader.fetchedTo;
+    const input: GetShardIteratorCommandInput = {
+      StreamName: this.streamName,
+      ShardId: reader.shardId,
+      ShardIteratorType: "TRIM_HORIZON",
+    };
+    if (after !== null) {
+      input.ShardIteratorType = "AFTER_SEQUENCE_NUMBER";
+      input.StartingSequenceNumber = after;
+    } else if (this.#startingPosition.type === "timestamp") {
+      input.ShardIteratorType = "AT_TIMESTAMP";
+      input.Timestamp = new Date(this.#startingPosition.timestampMs);
+    }
+    const res = await this.#kinesis.send(new GetShardIteratorCommand(input));
+    return res.ShardIterator;
+  }
+
+  async #retry<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (awsErrorName(error) === "ResourceNotFoundException") {
+          throw new StreamNotFoundError(this.streamName, { cause: error });
+        }
+        if (
+          !isThrottling(error) && !isUnreachable(error) && awsErrorName(error) !== "InternalFailure"
+        ) throw error;
+        await sleep(this.#backoff(attempt));
+      }
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const base = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(attempt, 16));
+    return base / 2 + Math.random() * base / 2;
+  }
+}
+
+/** A frame of source records with {@linkcode SOURCE_SCHEMA}. */
+export function recordsFrame(streamName: string, records: readonly SourceRecord[]): pl.DataFrame {
+  const decoder = new TextDecoder();
+  return pl.DataFrame([
+    pl.Series("data", records.map((r) => decoder.decode(r.data)), pl.String),
+    pl.Series("partitionKey", records.map((r) => r.partitionKey), pl.String),
+    pl.Series("stream", records.map(() => streamName), pl.String),
+    pl.Series("shardId", records.map((r) => r.shardId), pl.String),
+    pl.Series("sequenceNumber", records.map((r) => r.sequenceNumber), pl.String),
+    pl.Series(
+      "approximateArrivalTimestamp",
+      records.map((r) => r.approximateArrivalTimestampMs),
+      pl.Int64,
+    ).cast(pl.Datetime("ms")).cast(pl.Datetime("us", "UTC")),
+  ]);
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
