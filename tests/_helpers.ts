@@ -48,3 +48,23 @@ export function jupyterBundle(value: unknown): Record<string, string> {
   if (typeof fn !== "function") throw new TypeError("Value has no Jupyter display method");
   return fn.call(value) as Record<string, string>;
 }
+
+/**
+ * A Python interpreter that can import all of `modules`: `python3` on the
+ * PATH, else Debian's `/usr/bin/python3`; null when neither can.
+ */
+export async function findPython(modules: string[]): Promise<string | null> {
+  for (const candidate of ["python3", "/usr/bin/python3"]) {
+    try {
+      const out = await new Deno.Command(candidate, {
+        args: ["-c", `import ${modules.join(", ")}`],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (out.success) return candidate;
+    } catch {
+      // not installed
+    }
+  }
+  return null;
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createApp, serveApi } from "../../lib/api/app.ts";
 import { ensureStreams, listStreams, waitForActive } from "../../lib/kinesis/admin.ts";
 import { KINESIS_TEST, readAllText, startKinesis } from "../_kinesis.ts";
+import { findPython } from "../_helpers.ts";
 
 const PIN = "streaming-t1-pin";
 const GEO = "streaming-t1-geo";
@@ -313,11 +314,7 @@ Deno.test({
   },
 });
 
-const python = await new Deno.Command("python3", {
-  args: ["-c", "import requests, boto3"],
-  stdout: "null",
-  stderr: "null",
-}).output().then((o) => o.success, () => false);
+const python = await findPython(["requests", "boto3"]);
 if (!python) {
   console.log("skip: the course's Python client tests: python3 with requests and boto3 is absent");
 }
@@ -344,7 +341,7 @@ r = send_to_kinesis({"ind": 7528, "timestamp": datetime.datetime(2020, 8, 28, 3,
 print(r.status_code)
 print(r.text)
 `;
-      const out = await new Deno.Command("python3", { args: ["-c", script] }).output();
+      const out = await new Deno.Command(python ?? "python3", { args: ["-c", script] }).output();
       const [status, body] = new TextDecoder().decode(out.stdout).trim().split("\n");
       assert.equal(status, "200", new TextDecoder().decode(out.stderr));
       assert.deepEqual(Object.keys(JSON.parse(body ?? "{}")).sort(), [
@@ -383,7 +380,7 @@ c = boto3.client("kinesis", endpoint_url="${emulator.endpoint}", region_name="us
 r = c.put_records(StreamName="${PIN}", Records=[{"Data": json.dumps({"i": i, "pad": "a" * 280}).encode(), "PartitionKey": str(i)} for i in range(500)])
 print(r["FailedRecordCount"], len(r["Records"]))
 `;
-      const out = await new Deno.Command("python3", { args: ["-c", script] }).output();
+      const out = await new Deno.Command(python ?? "python3", { args: ["-c", script] }).output();
       assert.equal(
         new TextDecoder().decode(out.stdout).trim(),
         "0 500",
