@@ -1,0 +1,461 @@
+/**
+ * `deno task bench produce`: records per second into the local Kinesis
+ * emulator through the API proxy, and directly with the SDK in the same run,
+ * and the latency the proxy adds per record.
+ *
+ * 1. Throughput: single-record puts with `--concurrency` requests in flight
+ *    (proxy `PUT /streams/{s}/record` vs SDK PutRecord) and batches of
+ *    `--batch-size` (proxy `PUT /streams/{s}/records` vs SDK PutRecords),
+ *    the proxy and direct runs alternated in rounds so that a drift of the
+ *    emulator (its stream grows) weighs on both alike.
+ * 2. Added latency: `--latency` pairs of sequential puts of the same row, one
+ *    through the proxy and one direct, interleaved (which goes first
+ *    alternates); p50/p90/p99 of each and their difference.
+ * 3. The proxy's own cost: the same PUT handled in process by the Hono app
+ *    over a Kinesis client whose transport answers at once, so that what is
+ *    timed is routing, JSON parsing, zod validation and serialisation.
+ *
+ * Rows are pin rows of `data/pinterest` of 300 to 1000 bytes of JSON.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import { createKinesisClient } from "../lib/kinesis/client.ts";
+import { startEmulator } from "../lib/kinesis/emulator.ts";
+import { createStream } from "../lib/kinesis/admin.ts";
+import { serveApi } from "../lib/api/app.ts";
+import { readSource } from "../lib/data/mod.ts";
+import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
+
+const USAGE =
+  `Usage: deno task bench produce [--records N] [--batches N] [--batch-size N] [--concurrency N] [--latency N]
+
+Measures records/s into the local Kinesis emulator through the API proxy and
+directly with the SDK, and the proxy's added latency per record.
+
+Options:
+  --records N      single-record puts per path, proxy and direct (default 1000)
+  --batches N      PutRecords batches per path (default 8)
+  --batch-size N   records per batch, at most 500 (default 500)
+  --concurrency N  requests in flight in the throughput runs (default 16)
+  --latency N      sequential pairs (proxy, direct) for the latency (default 800)
+  -h, --help       show this help`;
+
+const ALLOWED =
+  "allowed options are --records N, --batches N, --batch-size N, --concurrency N, --latency N, --help";
+const STREAM = "pinstream-bench-produce";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Row {
+  value: unknown;
+  bytes: Uint8Array;
+}
+
+/** Runs the benchmark with command-line `args` (see `--help`). */
+export async function run(args: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        records: { type: "string" },
+        batches: { type: "string" },
+        "batch-size": { type: "string" },
+        concurrency: { type: "string" },
+        latency: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const reason = ((error as Error).message.split("\n")[0] ?? "").split(". ")[0]?.replace(
+      /\.$/,
+      "",
+    );
+    throw new TypeError(`${reason}: ${ALLOWED}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const records = integer("records", values.records, 1000);
+  const batches = integer("batches", values.batches, 8);
+  const batchSize = integer("batch-size", values["batch-size"], 500, 500);
+  const concurrency = integer("concurrency", values.concurrency, 16);
+  const pairs = integer("latency", values.latency, 800);
+
+  const rows = (await readSource(DEFAULT_SOURCE_DIR)).pin
+    .map((value) => ({ value, bytes: encoder.encode(JSON.stringify(value)) }))
+    .filter((r) => r.bytes.byteLength >= 300 && r.bytes.byteLength <= 1000);
+  const meanBytes = rows.reduce((n, r) => n + r.bytes.byteLength, 0) / rows.length;
+  console.log(
+    `${rows.length} pin rows of 300-1000 bytes (mean ${meanBytes.toFixed(0)} bytes); ` +
+      `${records} single puts and ${batches} batches of ${batchSize} per path, ` +
+      `${concurrency} in flight; ${pairs} latency pairs`,
+  );
+
+  await using emulator = await startEmulator();
+  const kinesis = createKinesisClient({ endpoint: emulator.endpoint });
+  await using api = serveApi(kinesis);
+  try {
+    await createStream(kinesis, STREAM, { shardCount: 4 });
+    const paths = {
+      proxy: new ProxyPath(api.url),
+      direct: new DirectPath(kinesis),
+    };
+    console.log(`emulator ${emulator.version} hosted by ${emulator.host}; warming up`);
+    for (const path of Object.values(paths)) {
+      await inFlight(200, concurrency, (i) => path.put(rows[i % rows.length]!));
+      await path.putBatch(rows.slice(0, batchSize));
+    }
+
+    // Throughput, in two rounds of proxy then direct, then direct then proxy.
+    const single = { proxy: new Timer(), direct: new Timer() };
+    const batch = { proxy: new Timer(), direct: new Timer() };
+    let offset = 0;
+    const rounds = [["proxy", "direct"], ["direct", "proxy"], ["direct", "proxy"], [
+      "proxy",
+      "direct",
+    ]] as const;
+    for (const order of rounds) {
+      for (const name of order) {
+        const n = Math.ceil(records / rounds.length);
+        const start = offset;
+        await single[name].time(
+          n,
+          () => inFlight(n, concurrency, (i) => paths[name].put(rows[(start + i) % rows.length]!)),
+        );
+      }
+      offset += Math.ceil(records / rounds.length);
+      for (const name of order) {
+        const n = Math.ceil(batches / rounds.length);
+        await batch[name].time(n * batchSize, () =>
+          inFlight(n, Math.min(concurrency, 4), (i) => {
+            const from = ((offset + i) * batchSize) % Math.max(1, rows.length - batchSize);
+            return paths[name].putBatch(rows.slice(from, from + batchSize));
+          }));
+      }
+    }
+
+    // Added latency: sequential pairs of the same row, interleaved.
+    const latency = { proxy: [] as number[], direct: [] as number[] };
+    const diffs: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const row = rows[i % rows.length]!;
+      const order = i % 2 === 0 ? ["proxy", "direct"] as const : ["direct", "proxy"] as const;
+      const took: Record<string, number> = {};
+      for (const name of order) {
+        const t0 = performance.now();
+        await paths[name].put(row);
+        took[name] = performance.now() - t0;
+        latency[name].push(took[name]);
+      }
+      diffs.push(took.proxy! - took.direct!);
+    }
+
+    const own = await isolatedCost(rows, 3000, batchSize);
+
+    console.log("\nThroughput (records/s)");
+    table(
+      ["mode", "proxy", "direct (SDK)", "proxy/direct"],
+      [
+        [
+          `single PUT, ${concurrency} in flight`,
+          fmt(single.proxy.rate),
+          fmt(single.direct.rate),
+          (single.proxy.rate / single.direct.rate).toFixed(2),
+        ],
+        [
+          `batches of ${batchSize}`,
+          fmt(batch.proxy.rate),
+          fmt(batch.direct.rate),
+          (batch.proxy.rate / batch.direct.rate).toFixed(2),
+        ],
+      ],
+    );
+    console.log(`\nLatency per record, sequential, ${pairs} interleaved pairs (ms)`);
+    const q = (xs: number[], p: number) => quantile(xs, p).toFixed(2);
+    table(
+      ["", "p50", "p90", "p99"],
+      [
+        ["proxy", q(latency.proxy, 0.5), q(latency.proxy, 0.9), q(latency.proxy, 0.99)],
+        ["direct (SDK)", q(latency.direct, 0.5), q(latency.direct, 0.9), q(latency.direct, 0.99)],
+        ...[[0.5, 0.9, 0.99]].map((ps) => [
+          "added (proxy - direct)",
+          ...ps.map((p) => (quantile(latency.proxy, p) - quantile(latency.direct, p)).toFixed(2)),
+        ]),
+        ["pairwise difference", q(diffs, 0.5), q(diffs, 0.9), q(diffs, 0.99)],
+      ],
+    );
+    console.log(
+      `\nThe proxy's cost isolated: Kinesis transport answering at once, interleaved (ms)`,
+    );
+    const added = (xs: number[], ys: number[], p: number) =>
+      (quantile(xs, p) - quantile(ys, p)).toFixed(3);
+    const q3 = (xs: number[], p: number) => quantile(xs, p).toFixed(3);
+    table(["", "n", "p50", "p99"], [
+      [
+        "single PUT via proxy (socket)",
+        String(own.proxySingle.length),
+        q3(own.proxySingle, 0.5),
+        q3(own.proxySingle, 0.99),
+      ],
+      [
+        "SDK PutRecord",
+        String(own.directSingle.length),
+        q3(own.directSingle, 0.5),
+        q3(own.directSingle, 0.99),
+      ],
+      [
+        "added per record",
+        "",
+        added(own.proxySingle, own.directSingle, 0.5),
+        added(own.proxySingle, own.directSingle, 0.99),
+      ],
+      [
+        `batch of ${batchSize} via proxy`,
+        String(own.proxyBatch.length),
+        q3(own.proxyBatch, 0.5),
+        q3(own.proxyBatch, 0.99),
+      ],
+      [
+        `SDK PutRecords ${batchSize}`,
+        String(own.directBatch.length),
+        q3(own.directBatch, 0.5),
+        q3(own.directBatch, 0.99),
+      ],
+      [
+        "added per batch",
+        "",
+        added(own.proxyBatch, own.directBatch, 0.5),
+        added(own.proxyBatch, own.directBatch, 0.99),
+      ],
+    ]);
+    const ratio = Math.min(
+      single.proxy.rate / single.direct.rate,
+      batch.proxy.rate / batch.direct.rate,
+    );
+    const added99 = quantile(latency.proxy, 0.99) - quantile(latency.direct, 0.99);
+    console.log(
+      `\nGoal: ratio >= 0.9 (${ratio >= 0.9 ? "met" : "missed"}: ${ratio.toFixed(2)}), ` +
+        `added p99 < 5 ms (${added99 < 5 ? "met" : "missed"}: ${added99.toFixed(2)} ms)`,
+    );
+  } finally {
+    kinesis.destroy();
+  }
+}
+
+/** Puts through the API proxy with fetch (keep-alive), as the emitter does. */
+class ProxyPath {
+  #url: string;
+  constructor(apiUrl: string) {
+    this.#url = `${apiUrl}/streams/${STREAM}`;
+  }
+  async put(row: Row): Promise<void> {
+    const res = await fetch(`${this.#url}/record`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ StreamName: STREAM, Data: row.value, PartitionKey: key() }),
+    });
+    await check(res);
+  }
+  async putBatch(rows: Row[]): Promise<void> {
+    const res = await fetch(`${this.#url}/records`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        StreamName: STREAM,
+        Records: rows.map((r) => ({ Data: r.value, PartitionKey: key() })),
+      }),
+    });
+    const out = await check(res) as { FailedRecordCount: number };
+    if (out.FailedRecordCount > 0) {
+      throw new Error(`Proxy PutRecords failed ${out.FailedRecordCount} records`);
+    }
+  }
+}
+
+/** Puts with the SDK directly: the same bytes the proxy would send. */
+class DirectPath {
+  #kinesis: KinesisClient;
+  constructor(kinesis: KinesisClient) {
+    this.#kinesis = kinesis;
+  }
+  async put(row: Row): Promise<void> {
+    await this.#kinesis.send(
+      new PutRecordCommand({ StreamName: STREAM, Data: row.bytes, PartitionKey: key() }),
+    );
+  }
+  async putBatch(rows: Row[]): Promise<void> {
+    const out = await this.#kinesis.send(
+      new PutRecordsCommand({
+        StreamName: STREAM,
+        Records: rows.map((r) => ({ Data: r.bytes, PartitionKey: key() })),
+      }),
+    );
+    if ((out.FailedRecordCount ?? 0) > 0) {
+      throw new Error(`Direct PutRecords failed ${out.FailedRecordCount} records`);
+    }
+  }
+}
+
+/** A Kinesis client whose transport answers at once, as PutRecord or PutRecords would. */
+function instantKinesis(): KinesisClient {
+  const one = {
+    SequenceNumber: "4959033827149025660855969253836",
+    ShardId: "shardId-000000000000",
+  };
+  const single = encoder.encode(JSON.stringify(one));
+  const answers = new Map<number, Uint8Array<ArrayBuffer>>();
+  const batchAnswer = (n: number) => {
+    let bytes = answers.get(n);
+    if (!bytes) {
+      bytes = encoder.encode(
+        JSON.stringify({ FailedRecordCount: 0, Records: Array.from({ length: n }, () => one) }),
+      );
+      answers.set(n, bytes);
+    }
+    return bytes;
+  };
+  return new KinesisClient({
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:9",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: {
+      handle: (request: { headers: Record<string, string>; body: string | Uint8Array }) => {
+        const batch = request.headers["x-amz-target"]?.endsWith("PutRecords");
+        const answer = batch
+          ? batchAnswer(
+            (JSON.parse(
+              typeof request.body === "string" ? request.body : decoder.decode(request.body),
+            ) as { Records: unknown[] }).Records.length,
+          )
+          : single;
+        return Promise.resolve({
+          response: {
+            statusCode: 200,
+            headers: { "content-type": "application/x-amz-json-1.1" },
+            body: new Blob([answer]).stream(),
+          },
+        });
+      },
+      updateHttpClientConfig() {},
+      httpHandlerConfigs: () => ({}),
+      // deno-lint-ignore no-explicit-any
+    } as any,
+  });
+}
+
+/** Latencies of the isolated comparison, in ms. */
+interface Isolated {
+  proxySingle: number[];
+  directSingle: number[];
+  proxyBatch: number[];
+  directBatch: number[];
+}
+
+/**
+ * The proxy's cost without the emulator's noise: the same puts through the
+ * proxy on a real socket and directly with the SDK, both over a Kinesis
+ * transport that answers at once, interleaved. The difference is what the
+ * proxy adds: the extra HTTP hop, Hono, JSON parsing, zod and the answer.
+ */
+async function isolatedCost(rows: Row[], n: number, batchSize: number): Promise<Isolated> {
+  const kinesis = instantKinesis();
+  await using api = serveApi(kinesis);
+  const proxy = new ProxyPath(api.url);
+  const direct = new DirectPath(kinesis);
+  const out: Isolated = { proxySingle: [], directSingle: [], proxyBatch: [], directBatch: [] };
+  const timed = async (xs: number[] | undefined, fn: () => Promise<void>) => {
+    const t0 = performance.now();
+    await fn();
+    xs?.push(performance.now() - t0);
+  };
+  const batches = Math.max(20, Math.round(n / 20));
+  for (const warm of [true, false]) {
+    for (let i = 0; i < (warm ? 300 : n); i++) {
+      const row = rows[i % rows.length]!;
+      await timed(warm ? undefined : out.proxySingle, () => proxy.put(row));
+      await timed(warm ? undefined : out.directSingle, () => direct.put(row));
+    }
+    for (let i = 0; i < (warm ? 10 : batches); i++) {
+      const from = (i * 37) % Math.max(1, rows.length - batchSize);
+      const slice = rows.slice(from, from + batchSize);
+      await timed(warm ? undefined : out.proxyBatch, () => proxy.putBatch(slice));
+      await timed(warm ? undefined : out.directBatch, () => direct.putBatch(slice));
+    }
+  }
+  kinesis.destroy();
+  return out;
+}
+
+async function check(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`Proxy answered ${res.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text);
+}
+
+class Timer {
+  records = 0;
+  ms = 0;
+  async time(records: number, fn: () => Promise<void>): Promise<void> {
+    const t0 = performance.now();
+    await fn();
+    this.ms += performance.now() - t0;
+    this.records += records;
+  }
+  get rate(): number {
+    return this.records / (this.ms / 1000);
+  }
+}
+
+/** Runs `fn(0..n-1)` with at most `limit` calls in flight. */
+async function inFlight(n: number, limit: number, fn: (i: number) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+function key(): string {
+  return crypto.randomUUID();
+}
+
+function quantile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
+function integer(name: string, text: string | undefined, fallback: number, max = 1_000_000) {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new RangeError(`Invalid --${name} "${text}": expected an integer from 1 to ${max}`);
+  }
+  return Number(text);
+}
+
+if (import.meta.main) {
+  try {
+    await run(Deno.args);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}
