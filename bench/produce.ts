@@ -20,6 +20,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
 import { startEmulator } from "../lib/kinesis/emulator.ts";
@@ -39,7 +40,7 @@ Options:
   --batches N      PutRecords batches per path (default 8)
   --batch-size N   records per batch, at most 500 (default 500)
   --concurrency N  requests in flight in the throughput runs (default 16)
-  --latency N      sequential pairs (proxy, direct) for the latency (default 800)
+  --latency N      sequential pairs (proxy, direct) for the latency (default 600)
   -h, --help       show this help`;
 
 const ALLOWED =
@@ -85,7 +86,7 @@ export async function run(args: string[]): Promise<void> {
   const batches = integer("batches", values.batches, 8);
   const batchSize = integer("batch-size", values["batch-size"], 500, 500);
   const concurrency = integer("concurrency", values.concurrency, 16);
-  const pairs = integer("latency", values.latency, 800);
+  const pairs = integer("latency", values.latency, 600);
 
   const rows = (await readSource(DEFAULT_SOURCE_DIR)).pin
     .map((value) => ({ value, bytes: encoder.encode(JSON.stringify(value)) }))
@@ -113,13 +114,15 @@ export async function run(args: string[]): Promise<void> {
     }
 
     // Throughput, in two rounds of proxy then direct, then direct then proxy.
-    const single = { proxy: new Timer(), direct: new Timer() };
-    const batch = { proxy: new Timer(), direct: new Timer() };
+    const timer = () => new Timer(emulator.pid);
+    const single = { proxy: timer(), direct: timer() };
+    const batch = { proxy: timer(), direct: timer() };
     let offset = 0;
-    const rounds = [["proxy", "direct"], ["direct", "proxy"], ["direct", "proxy"], [
-      "proxy",
-      "direct",
-    ]] as const;
+    // Eight rounds, proxy and direct alternating (ABBA), so drift and noise weigh on both alike.
+    const rounds: ("proxy" | "direct")[][] = Array.from(
+      { length: 8 },
+      (_, i) => i % 4 === 0 || i % 4 === 3 ? ["proxy", "direct"] : ["direct", "proxy"],
+    );
     for (const order of rounds) {
       for (const name of order) {
         const n = Math.ceil(records / rounds.length);
@@ -160,19 +163,23 @@ export async function run(args: string[]): Promise<void> {
 
     console.log("\nThroughput (records/s)");
     table(
-      ["mode", "proxy", "direct (SDK)", "proxy/direct"],
+      ["mode", "proxy", "direct (SDK)", "proxy/direct", "CPU ms/record proxy", "direct"],
       [
         [
           `single PUT, ${concurrency} in flight`,
           fmt(single.proxy.rate),
           fmt(single.direct.rate),
           (single.proxy.rate / single.direct.rate).toFixed(2),
+          single.proxy.cpu,
+          single.direct.cpu,
         ],
         [
           `batches of ${batchSize}`,
           fmt(batch.proxy.rate),
           fmt(batch.direct.rate),
           (batch.proxy.rate / batch.direct.rate).toFixed(2),
+          batch.proxy.cpu,
+          batch.direct.cpu,
         ],
       ],
     );
@@ -392,20 +399,49 @@ async function isolatedCost(rows: Row[], n: number, batchSize: number): Promise<
   return out;
 }
 
+/** CPU time of a process so far (Linux /proc), in ms; NaN elsewhere. */
+async function processCpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 async function check(res: Response): Promise<unknown> {
   const text = await res.text();
   if (!res.ok) throw new Error(`Proxy answered ${res.status}: ${text.slice(0, 200)}`);
   return JSON.parse(text);
 }
 
+/** Wall time and CPU time (this process and the emulator's) of a measured phase. */
 class Timer {
   records = 0;
   ms = 0;
+  ownCpuMs = 0;
+  emulatorCpuMs = 0;
+  #emulatorPid: number;
+  constructor(emulatorPid: number) {
+    this.#emulatorPid = emulatorPid;
+  }
   async time(records: number, fn: () => Promise<void>): Promise<void> {
+    const own0 = process.cpuUsage();
+    const emu0 = await processCpuMs(this.#emulatorPid);
     const t0 = performance.now();
     await fn();
     this.ms += performance.now() - t0;
+    const own = process.cpuUsage(own0);
+    this.ownCpuMs += (own.user + own.system) / 1000;
+    this.emulatorCpuMs += (await processCpuMs(this.#emulatorPid)) - emu0;
     this.records += records;
+  }
+  /** CPU ms per record: this process (client, proxy, SDK) / the emulator. */
+  get cpu(): string {
+    return `${(this.ownCpuMs / this.records).toFixed(2)} / ${
+      (this.emulatorCpuMs / this.records).toFixed(2)
+    }`;
   }
   get rate(): number {
     return this.records / (this.ms / 1000);

@@ -528,6 +528,7 @@ export class Emitter {
       if (rate === undefined) {
         // The course's pace: one row (or batch) at a time, then a random pause.
         await task;
+        if (rows >= count) break;
         const pause = pauseMs[0] + this.#random() * (pauseMs[1] - pauseMs[0]);
         await sleep(Math.min(pause, deadline - performance.now()), stop);
         continue;
