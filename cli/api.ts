@@ -5,8 +5,7 @@
  * @module
  */
 import { loadConfig, parsePort } from "../lib/config.ts";
-import { createKinesisClient } from "../lib/kinesis/client.ts";
-import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
+import { connectKinesis } from "./_local.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
 import { serveApi } from "../lib/api/app.ts";
 import { onShutdownSignal, parseFlags, runMain } from "./_args.ts";
@@ -40,14 +39,8 @@ await runMain(async () => {
     },
   });
   const port = parsePort("--port", flags.port as string | undefined, config.apiPort);
-  let emulator: Emulator | undefined;
-  let endpoint = config.kinesisEndpoint;
-  if (!endpoint && !config.aws) {
-    emulator = await startEmulator({ port: config.kinesisPort });
-    endpoint = emulator.endpoint;
-    console.log(`Started the local Kinesis emulator at ${endpoint}`);
-  }
-  const kinesis = createKinesisClient({ endpoint, region: config.region });
+  const connection = await connectKinesis(config, { defaultPort: config.kinesisPort });
+  const { kinesis, endpoint, emulator } = connection;
   try {
     if (flags["create-streams"] || emulator) {
       const streams = await ensureStreams(kinesis, config.userId);
@@ -67,7 +60,6 @@ await runMain(async () => {
     await server.shutdown();
     console.log("API proxy stopped");
   } finally {
-    kinesis.destroy();
-    await emulator?.stop();
+    await connection.close();
   }
 });

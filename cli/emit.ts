@@ -7,11 +7,10 @@
  *
  * @module
  */
-import { loadConfig, parsePort } from "../lib/config.ts";
-import { createKinesisClient } from "../lib/kinesis/client.ts";
-import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
+import { loadConfig } from "../lib/config.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
-import { type ApiServer, serveApi } from "../lib/api/app.ts";
+import type { ApiServer } from "../lib/api/app.ts";
+import { connectKinesis, type KinesisConnection, startApi } from "./_local.ts";
 import {
   DEFAULT_SOURCE_DIR,
   type EmitStats,
@@ -55,25 +54,16 @@ await runMain(async () => {
 
   const stopping = new AbortController();
   const removeSignals = onShutdownSignal(() => stopping.abort());
-  let emulator: Emulator | undefined;
+  let connection: KinesisConnection | undefined;
   let server: ApiServer | undefined;
-  let kinesis: ReturnType<typeof createKinesisClient> | undefined;
   try {
     let apiUrl = config.apiUrl;
     if (apiUrl === undefined) {
-      let endpoint = config.kinesisEndpoint;
-      if (endpoint === undefined) {
-        const port = Deno.env.get("KINESIS_PORT") ? config.kinesisPort : 0;
-        emulator = await startEmulator({ port });
-        endpoint = emulator.endpoint;
-        console.log(`Started the local Kinesis emulator at ${endpoint}`);
-      }
-      kinesis = createKinesisClient({ endpoint, region: config.region });
-      await ensureStreams(kinesis, config.userId);
-      const port = parsePort("API_PORT", Deno.env.get("API_PORT") || undefined, 0);
-      server = serveApi(kinesis, { port, apiKey: config.apiKey });
+      connection = await connectKinesis(config);
+      await ensureStreams(connection.kinesis, config.userId);
+      server = startApi(connection.kinesis, config);
       apiUrl = server.url;
-      console.log(`Started the API proxy at ${apiUrl} -> Kinesis ${endpoint}`);
+      console.log(`Started the API proxy at ${apiUrl} -> Kinesis ${connection.endpoint ?? "AWS"}`);
     }
     if (stopping.signal.aborted) return 130;
 
@@ -106,8 +96,7 @@ await runMain(async () => {
   } finally {
     removeSignals();
     await server?.shutdown();
-    kinesis?.destroy();
-    await emulator?.stop();
+    await connection?.close();
   }
 });
 

@@ -25,3 +25,4 @@ export * from "./data/mod.ts";
 export * from "./clean/mod.ts";
 export * from "./delta/mod.ts";
 export * from "./catalog.ts";
+export * from "./emit/mod.ts";

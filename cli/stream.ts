@@ -1,0 +1,288 @@
+/**
+ * `deno task stream`: the whole pipeline in one process tree. Starts the
+ * local Kinesis emulator (unless KINESIS_ENDPOINT or --aws), the API proxy,
+ * ensures the three streams, runs the emitter and the pin, geo and user
+ * streaming queries, and shows a live view until Ctrl-C, --duration or
+ * --count. Stops cleanly: the last batch commits and no process is left.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { loadConfig, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
+import { ensureStreams } from "../lib/kinesis/admin.ts";
+import { DEFAULT_SOURCE_DIR, Emitter, MAX_BATCH } from "../lib/emit/mod.ts";
+import {
+  maxMillisBehind,
+  queryName,
+  resetCheckpoint,
+  startPipeline,
+  type StreamingQueryProgress,
+} from "../lib/stream/mod.ts";
+import { Catalog } from "../lib/catalog.ts";
+import { connectKinesis, startApi } from "./_local.ts";
+import {
+  durationFlag,
+  numberFlag,
+  onShutdownSignal,
+  parseFlags,
+  runMain,
+  UsageError,
+} from "./_args.ts";
+
+const USAGE = `Usage: deno task stream [options]
+
+Runs the whole pipeline: the local Kinesis emulator (unless KINESIS_ENDPOINT
+or --aws), the API proxy, the three streams, the emitter posting source rows
+through the API, and the three streaming queries writing the Delta tables
+<USER_ID>_{pin,geo,user}_table. Shows a live view; Ctrl-C stops everything
+cleanly (the current batches commit).`;
+
+interface QueryView {
+  committed: number;
+  quarantined: number;
+  rowsPerSecond: number;
+  lastBatchMs: number;
+  behindMs: number;
+  version: number;
+  batches: number;
+}
+
+await runMain(async () => {
+  const { flags } = parseFlags(Deno.args, {
+    count: { type: "string", help: "post N rows per stream, exit 0 once all are committed" },
+    duration: { type: "string", help: "stop after this long, e.g. 30s, 5m" },
+    rate: {
+      type: "string",
+      help: "rows per second per stream (default: the course's 0-2 s pause)",
+    },
+    batch: { type: "string", help: `post through /records in batches of 2 to ${MAX_BATCH}` },
+    trigger: {
+      type: "string",
+      help: "processing-time trigger of the queries, e.g. 250ms, 1s (default 1s)",
+    },
+    seed: { type: "string", help: "PRNG seed that picks the rows" },
+    source: { type: "string", help: `source directory (default ${DEFAULT_SOURCE_DIR})` },
+    "user-id": { type: "string", help: "names streams and tables (env USER_ID)" },
+    endpoint: { type: "string", help: "Kinesis endpoint (env KINESIS_ENDPOINT)" },
+    aws: { type: "boolean", help: "use real AWS Kinesis (credentials from the SDK's chain)" },
+    lakehouse: { type: "string", help: "root of the Delta tables (env LAKEHOUSE_DIR)" },
+    checkpoints: { type: "string", help: "root of the checkpoints (env CHECKPOINT_DIR)" },
+    "reset-checkpoint": {
+      type: "boolean",
+      help: "discard the three queries' checkpoints first (says what it discards)",
+    },
+  }, USAGE);
+  const count = numberFlag("count", flags.count, { min: 1 });
+  const durationMs = durationFlag("duration", flags.duration);
+  const rate = numberFlag("rate", flags.rate, { min: 0.001, max: 1_000_000, integer: false });
+  const batch = numberFlag("batch", flags.batch, { min: 1, max: MAX_BATCH });
+  const seed = numberFlag("seed", flags.seed, { min: 0, max: 2 ** 32 - 1 });
+  const triggerMs = durationFlag("trigger", flags.trigger) ?? 1_000;
+  if (triggerMs < 10) {
+    throw new UsageError(`Invalid --trigger "${flags.trigger}": expected at least 10ms`);
+  }
+  const config = loadConfig({
+    flags: {
+      userId: flags["user-id"] as string | undefined,
+      endpoint: flags.endpoint as string | undefined,
+      aws: flags.aws as boolean | undefined,
+      lakehouse: flags.lakehouse as string | undefined,
+      checkpoints: flags.checkpoints as string | undefined,
+    },
+  });
+
+  const stopping = new AbortController();
+  const removeSignals = onShutdownSignal((signal) => {
+    if (!stopping.signal.aborted) console.log(`\n${signal}: stopping (the current batches commit)`);
+    stopping.abort();
+  });
+  const connection = await connectKinesis(config);
+  let server: ReturnType<typeof startApi> | undefined;
+  let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
+  let emitterDone: Promise<unknown> = Promise.resolve();
+  try {
+    const { kinesis } = connection;
+    const streams = await ensureStreams(kinesis, config.userId);
+    console.log(`Streams: ${Object.values(streams).map((s) => s.name).join(", ")}`);
+    server = startApi(kinesis, config);
+    console.log(`API proxy at ${server.url}`);
+
+    // A fresh emulator has fresh streams: checkpoints of an earlier run read
+    // streams that no longer exist, so they are discarded (the tables keep
+    // their rows).
+    if (flags["reset-checkpoint"] || connection.emulator) {
+      for (const kind of RECORD_KINDS) {
+        const result = await resetCheckpoint(
+          join(config.checkpointDir, queryName(config.userId, kind)),
+        );
+        if (result.existed) console.log(result.message);
+      }
+    }
+
+    const views = Object.fromEntries(RECORD_KINDS.map((k) => [k, emptyView()])) as Record<
+      RecordKind,
+      QueryView
+    >;
+    pipeline = await startPipeline({
+      userId: config.userId,
+      kinesis,
+      lakehouseDir: config.lakehouseDir,
+      checkpointDir: config.checkpointDir,
+      trigger: { processingTime: triggerMs },
+      initialPosition: "earliest",
+      onProgress: (kind, p) => updateView(views[kind], p),
+    });
+    console.log(
+      `Queries: ${
+        RECORD_KINDS.map((k) => queryName(config.userId, k)).join(", ")
+      } -> ${config.lakehouseDir}/default/ (trigger ${triggerMs} ms)`,
+    );
+
+    const emitter = new Emitter({
+      apiUrl: server.url,
+      apiKey: config.apiKey,
+      userId: config.userId,
+      source: (flags.source as string | undefined) ?? DEFAULT_SOURCE_DIR,
+      seed,
+      rate,
+      count,
+      durationMs,
+      batch: batch !== undefined && batch > 1 ? batch : 0,
+      signal: stopping.signal,
+      onFailure: (f) => console.error(`failed: ${f.kind} row ${f.index}: ${f.reason}`),
+    });
+    await emitter.checkApi();
+    emitterDone = emitter.run();
+
+    const screen = liveView(() => render(views, emitter, config.userId));
+    const deadline = durationMs === undefined
+      ? new Promise<void>(() => {})
+      : new Promise<void>((r) => setTimeout(r, durationMs + 50).unref?.());
+    const caughtUp = count === undefined ? new Promise<void>(() => {}) : (async () => {
+      await emitterDone;
+      await pipeline.processAllAvailable();
+    })();
+    const queriesEnded = pipeline.awaitTermination();
+    await Promise.race([
+      caughtUp,
+      deadline,
+      queriesEnded,
+      new Promise<void>((r) => stopping.signal.addEventListener("abort", () => r())),
+    ]);
+    stopping.abort();
+    await emitterDone;
+    await pipeline.stop();
+    screen.stop();
+    await queriesEnded;
+
+    const catalog = new Catalog({ lakehouseDir: config.lakehouseDir });
+    console.log("\nSummary:");
+    let allCommitted = true;
+    for (const kind of RECORD_KINDS) {
+      const name = tableName(config.userId, kind);
+      const d = await catalog.describe(name);
+      const s = emitter.stats.snapshot().find((x) => x.kind === kind);
+      const view = views[kind];
+      if (count !== undefined && view.committed + view.quarantined < (s?.sent ?? 0)) {
+        allCommitted = false;
+      }
+      console.log(
+        `  ${name}: version ${d.version}, ${d.rows} rows in ${d.files} files; this run posted ${
+          s?.sent ?? 0
+        }, committed ${view.committed}, quarantined ${view.quarantined}`,
+      );
+    }
+    if (emitter.stats.failed > 0) {
+      console.error(`error: ${emitter.stats.failed} records could not be posted`);
+      return 1;
+    }
+    if (!allCommitted) {
+      console.error("error: not every posted record was committed before the pipeline stopped");
+      return 1;
+    }
+    return 0;
+  } finally {
+    removeSignals();
+    stopping.abort();
+    await emitterDone.catch(() => {});
+    await pipeline?.stop().catch(() => {});
+    await server?.shutdown();
+    await connection.close();
+  }
+});
+
+function emptyView(): QueryView {
+  return {
+    committed: 0,
+    quarantined: 0,
+    rowsPerSecond: 0,
+    lastBatchMs: 0,
+    behindMs: 0,
+    version: -1,
+    batches: 0,
+  };
+}
+
+function updateView(view: QueryView, p: StreamingQueryProgress): void {
+  if (!p.sink.skipped) view.committed += p.sink.numOutputRows;
+  view.quarantined += p.numQuarantinedRows;
+  view.rowsPerSecond = p.processedRowsPerSecond;
+  view.lastBatchMs = p.durationMs.triggerExecution;
+  view.behindMs = maxMillisBehind(p);
+  view.version = p.sink.version;
+  view.batches++;
+}
+
+function render(views: Record<RecordKind, QueryView>, emitter: Emitter, userId: string): string[] {
+  const header = [
+    "stream".padEnd(28),
+    "posted".padStart(8),
+    "behind".padStart(9),
+    "committed".padStart(10),
+    "quarant.".padStart(9),
+    "rows/s".padStart(8),
+    "batch ms".padStart(9),
+    "version".padStart(8),
+  ].join(" ");
+  const stats = emitter.stats.snapshot();
+  const lines = RECORD_KINDS.map((kind) => {
+    const v = views[kind];
+    const posted = stats.find((s) => s.kind === kind)?.sent ?? 0;
+    const behindRows = Math.max(0, posted - v.committed - v.quarantined);
+    return [
+      `streaming-${userId}-${kind}`.padEnd(28),
+      String(posted).padStart(8),
+      `${behindRows}r/${(v.behindMs / 1000).toFixed(1)}s`.padStart(9),
+      String(v.committed).padStart(10),
+      String(v.quarantined).padStart(9),
+      String(Math.round(v.rowsPerSecond)).padStart(8),
+      String(Math.round(v.lastBatchMs)).padStart(9),
+      (v.version < 0 ? "-" : String(v.version)).padStart(8),
+    ].join(" ");
+  });
+  return [header, ...lines];
+}
+
+/** Redraws the view in place every 500 ms on a terminal, or prints it every 5 s otherwise. */
+function liveView(draw: () => string[]): { stop(): void } {
+  const tty = Deno.stdout.isTerminal();
+  const encoder = new TextEncoder();
+  let drawn = 0;
+  const paint = () => {
+    const lines = draw();
+    if (tty) {
+      const up = drawn > 0 ? `\x1b[${drawn}A` : "";
+      Deno.stdout.writeSync(encoder.encode(up + lines.map((l) => `\x1b[2K${l}\n`).join("")));
+      drawn = lines.length;
+    } else {
+      console.log(lines.join("\n"));
+    }
+  };
+  const timer = setInterval(paint, tty ? 500 : 5_000);
+  return {
+    stop() {
+      clearInterval(timer);
+      paint();
+    },
+  };
+}
