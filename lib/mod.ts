@@ -26,3 +26,4 @@ export * from "./clean/mod.ts";
 export * from "./delta/mod.ts";
 export * from "./catalog.ts";
 export * from "./emit/mod.ts";
+export * from "./stream/mod.ts";
