@@ -179,9 +179,18 @@ export async function runWithJupyter(
   }
 }
 
-/** A stand-in for `Deno.jupyter` outside a kernel: displays print their plain text. */
+/**
+ * A stand-in for `Deno.jupyter` outside a kernel (where reading it throws
+ * and its setter replaces it): displays print their plain text.
+ */
 const JUPYTER_SHIM = `
-if (!("jupyter" in Deno)) {
+let inKernel = true;
+try {
+  Deno.jupyter;
+} catch {
+  inKernel = false;
+}
+if (!inKernel) {
   const $display = Symbol.for("Jupyter.display");
   const plain = (obj, raw) => {
     const bundle = raw ? obj : typeof obj?.[$display] === "function" ? obj[$display]() : null;
@@ -190,18 +199,16 @@ if (!("jupyter" in Deno)) {
   const tagged = (mime) => (strings, ...values) => ({
     [$display]: () => ({ [mime]: String.raw({ raw: strings }, ...values) }),
   });
-  Object.defineProperty(Deno, "jupyter", {
-    value: {
-      $display,
-      display: async (obj, options = {}) => console.log(plain(obj, options.raw)),
-      broadcast: async () => {},
-      format: (obj) => ({ "text/plain": plain(obj, false) }),
-      md: tagged("text/markdown"),
-      html: tagged("text/html"),
-      svg: tagged("image/svg+xml"),
-      image: () => ({ [$display]: () => ({ "text/plain": "<image>" }) }),
-    },
-  });
+  Deno.jupyter = {
+    $display,
+    display: async (obj, options = {}) => console.log(plain(obj, options.raw)),
+    broadcast: async () => {},
+    format: (obj) => ({ "text/plain": plain(obj, false) }),
+    md: tagged("text/markdown"),
+    html: tagged("text/html"),
+    svg: tagged("image/svg+xml"),
+    image: () => ({ [$display]: () => ({ "text/plain": "<image>" }) }),
+  };
 }
 `;
 
@@ -237,6 +244,7 @@ export async function runInDeno(
   const child = new Deno.Command(setsid ? "setsid" : deno[0]!, {
     args: setsid ? deno : deno.slice(1),
     cwd: dirname(path),
+    env: { NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
