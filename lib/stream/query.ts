@@ -240,6 +240,7 @@ export class StreamingQuery extends EventTarget {
   #finished!: Promise<void>;
   #recent: StreamingQueryProgress[] = [];
   #idleWaiters: { after: number; resolve: () => void }[] = [];
+  #wake = new AbortController();
   #triggerCount = 0;
 
   /** Use {@linkcode DataStreamWriter.start}. */
@@ -329,6 +330,7 @@ export class StreamingQuery extends EventTarget {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#abort.abort();
+    this.#wake.abort();
     await this.#finished?.catch(() => {});
   }
 
@@ -362,6 +364,7 @@ export class StreamingQuery extends EventTarget {
     }
     return new Promise((resolve, reject) => {
       this.#idleWaiters.push({ after: this.#triggerCount, resolve });
+      this.#wake.abort();
       this.#finished.then(() => this.#exception ? reject(this.#exception) : resolve(), reject);
     });
   }
@@ -450,7 +453,10 @@ export class StreamingQuery extends EventTarget {
         }
         if (this.#availableNow || this.#stopping) continue;
         const wait = this.#intervalMs - (performance.now() - started);
-        if (wait > 0) await sleep(wait, this.#abort.signal);
+        if (wait > 0 && !this.#wake.signal.aborted) {
+          await sleep(wait, AbortSignal.any([this.#abort.signal, this.#wake.signal]));
+        }
+        this.#wake = new AbortController();
       }
     } catch (error) {
       this.#exception = error instanceof Error ? error : new Error(String(error));
