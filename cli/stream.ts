@@ -37,6 +37,9 @@ through the API, and the three streaming queries writing the Delta tables
 <USER_ID>_{pin,geo,user}_table. Shows a live view; Ctrl-C stops everything
 cleanly (the current batches commit).`;
 
+/** How long a stop waits for the queries to commit what was posted. */
+const DRAIN_TIMEOUT_MS = 15_000;
+
 interface QueryView {
   committed: number;
   quarantined: number;
@@ -92,8 +95,13 @@ await runMain(async () => {
   });
 
   const stopping = new AbortController();
+  let interrupted: string | undefined;
   const removeSignals = onShutdownSignal((signal) => {
-    if (!stopping.signal.aborted) console.log(`\n${signal}: stopping (the current batches commit)`);
+    if (interrupted !== undefined) {
+      console.error(`${signal} again: stopping without waiting for the streams to drain`);
+      Deno.exit(130);
+    }
+    interrupted = signal;
     stopping.abort();
   });
   const connection = await connectKinesis(config);
@@ -171,8 +179,17 @@ await runMain(async () => {
     ]);
     stopping.abort();
     await emitterDone;
+    // What was posted gets committed before the queries stop, within a bound.
+    const drained = await Promise.race([
+      pipeline.processAllAvailable().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_TIMEOUT_MS)),
+    ]);
     await pipeline.stop();
     screen.stop();
+    if (interrupted) console.log(`${interrupted}: stopped (the last batches committed)`);
+    if (!drained) {
+      console.log(`Stopped before the streams drained (waited ${DRAIN_TIMEOUT_MS / 1000} s)`);
+    }
     await queriesEnded;
 
     const catalog = new Catalog({ lakehouseDir: config.lakehouseDir });
@@ -189,7 +206,11 @@ await runMain(async () => {
       console.log(
         `  ${name}: version ${d.version}, ${d.rows} rows in ${d.files} files; this run posted ${
           s?.sent ?? 0
-        }, committed ${view.committed}, quarantined ${view.quarantined}`,
+        }, committed ${view.committed}, quarantined ${view.quarantined}` +
+          // A request that timed out may have reached Kinesis before its
+          // retry did: producers are at-least-once, so the stream can hold
+          // more records than were acknowledged.
+          (s?.retried ? ` (${s.retried} posts retried)` : ""),
       );
     }
     if (emitter.stats.failed > 0) {

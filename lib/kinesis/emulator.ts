@@ -130,14 +130,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     cwd = dir;
   }
+  // In its own session, so that a Ctrl-C in the terminal reaches only us:
+  // we stop the emulator after the queries have drained it.
+  const detached = true;
   const command = host === "node"
-    ? new Deno.Command("node", { args: [main], env, cwd, stdout: "piped", stderr: "piped" })
+    ? new Deno.Command("node", {
+      args: [main],
+      env,
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+      detached,
+    })
     : new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", main],
       env,
       cwd,
       stdout: "piped",
       stderr: "piped",
+      detached,
     });
   const child = command.spawn();
   const tail: string[] = [];
