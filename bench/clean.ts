@@ -13,47 +13,20 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { cleanPin, PIN_PLACEHOLDERS, RAW_PIN_SCHEMA } from "../lib/clean/mod.ts";
-import type { PinRecord } from "../lib/records.ts";
+import { mulberry32 } from "../lib/data/mod.ts";
+import { CATEGORIES, type PinRecord } from "../lib/records.ts";
+import { numberFlag, parseFlags, runMain } from "../cli/_args.ts";
 
 const USAGE = `Usage: deno task bench clean [--rows N]
 
 Cleans N generated raw pin rows (default 1000000) from NDJSON to parquet with
 pinstream's Polars cleaning, then with the same transformations in DuckDB SQL,
 and prints both times and the ratio.`;
-
-const CATEGORIES = [
-  "art",
-  "beauty",
-  "christmas",
-  "diy-and-crafts",
-  "education",
-  "event-planning",
-  "finance",
-  "home-decor",
-  "mens-fashion",
-  "quotes",
-  "tattoos",
-  "travel",
-  "vehicles",
-];
-
-/** A small seeded PRNG (mulberry32), so that every run cleans the same rows. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sharedDir(): string | null {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -104,7 +77,7 @@ function followerText(next: () => number): string {
 
 /** Writes `rows` NDJSON pin rows resampled from `templates` to `path`. */
 async function generate(path: string, rows: number, templates: PinRecord[]): Promise<void> {
-  const next = random(100);
+  const next = mulberry32(100);
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
   try {
@@ -185,33 +158,15 @@ function seconds(ms: number): string {
 
 /** Runs the benchmark; `args` are the options after `clean`. */
 export async function run(args: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: { rows: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0]!.replace(/\.$/, "") : "";
-    throw new TypeError(`Cannot run bench clean: ${reason} (allowed: --rows N, --help)`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const rows = Number(values.rows ?? 1_000_000);
-  if (!Number.isSafeInteger(rows) || rows < 1) {
-    throw new RangeError(
-      `Cannot run bench clean: --rows must be a positive integer, not ${values.rows}`,
-    );
-  }
+  const { flags } = parseFlags(args, {
+    rows: { type: "string", value: "N", help: "raw pin rows to clean (default 1000000)" },
+  }, USAGE);
+  const rows = numberFlag("rows", flags.rows, { min: 1 }) ?? 1_000_000;
   const shared = sharedDir();
   const templates = shared
     ? (await Deno.readTextFile(join(shared, "data", "pinterest", "pin.ndjson")))
       .split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as PinRecord)
-    : syntheticTemplates(random(7));
+    : syntheticTemplates(mulberry32(7));
   const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-clean-" });
   const instance = await DuckDBInstance.create(":memory:");
   const con = await instance.connect();
@@ -266,11 +221,4 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await run(Deno.args);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(() => run(Deno.args));

@@ -13,40 +13,16 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { DeltaTable, Snapshot } from "../lib/delta/mod.ts";
+import { CATEGORIES } from "../lib/records.ts";
+import { numberFlag, parseFlags, runMain } from "../cli/_args.ts";
 
 const USAGE = `Usage: deno task bench delta [--rows N] [--batch N] [--commits N] [--loads N]
 
 Measures append throughput of cleaned-pin-like rows and snapshot load time
-of a small and a long-lived table.
-
-Options:
-  --rows N     rows to append in the throughput run (default 1000000)
-  --batch N    rows per append (default 10000)
-  --commits N  commits of the long table in the load run (default 1000)
-  --loads N    snapshot loads timed per table, median reported (default 30)
-  -h, --help   show this help`;
-
-const ALLOWED = "allowed options are --rows N, --batch N, --commits N, --loads N, --help";
-
-const CATEGORIES = [
-  "art",
-  "beauty",
-  "christmas",
-  "diy-and-crafts",
-  "education",
-  "event-planning",
-  "finance",
-  "home-decor",
-  "mens-fashion",
-  "quotes",
-  "tattoos",
-  "travel",
-  "vehicles",
-];
+of a small and a long-lived table.`;
 
 /** `rows` rows shaped like the cleaned pin table (same columns and types). */
 function pinFrame(rows: number): pl.DataFrame {
@@ -146,45 +122,30 @@ async function snapshotLoads(dir: string, commits: number, loads: number): Promi
   );
 }
 
-function integer(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) {
-    throw new RangeError(`Invalid --${name} "${text}": expected an integer >= 1`);
-  }
-  return Number(text);
-}
-
 /** Runs the benchmark with command-line `args` (see `--help`). */
 export async function run(args: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        rows: { type: "string" },
-        batch: { type: "string" },
-        commits: { type: "string" },
-        loads: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const reason = ((error as Error).message.split("\n")[0] ?? "").split(". ")[0]?.replace(
-      /\.$/,
-      "",
-    );
-    throw new TypeError(`${reason}: ${ALLOWED}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const rows = integer("rows", values.rows, 1_000_000);
-  const batch = integer("batch", values.batch, 10_000);
-  const commits = integer("commits", values.commits, 1000);
-  const loads = integer("loads", values.loads, 30);
+  const { flags } = parseFlags(args, {
+    rows: {
+      type: "string",
+      value: "N",
+      help: "rows to append in the throughput run (default 1000000)",
+    },
+    batch: { type: "string", value: "N", help: "rows per append (default 10000)" },
+    commits: {
+      type: "string",
+      value: "N",
+      help: "commits of the long table in the load run (default 1000)",
+    },
+    loads: {
+      type: "string",
+      value: "N",
+      help: "snapshot loads timed per table, median reported (default 30)",
+    },
+  }, USAGE);
+  const rows = numberFlag("rows", flags.rows, { min: 1 }) ?? 1_000_000;
+  const batch = numberFlag("batch", flags.batch, { min: 1 }) ?? 10_000;
+  const commits = numberFlag("commits", flags.commits, { min: 1 }) ?? 1000;
+  const loads = numberFlag("loads", flags.loads, { min: 1 }) ?? 30;
   const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-delta-" });
   try {
     await appendThroughput(dir, rows, batch);
@@ -194,11 +155,4 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await run(Deno.args);
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(() => run(Deno.args));

@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import process from "node:process";
 import { KinesisClient, PutRecordCommand, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
@@ -28,23 +27,14 @@ import { createStream } from "../lib/kinesis/admin.ts";
 import { serveApi } from "../lib/api/app.ts";
 import { readSource } from "../lib/data/mod.ts";
 import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
+import { numberFlag, parseFlags, runMain } from "../cli/_args.ts";
 
 const USAGE =
   `Usage: deno task bench produce [--records N] [--batches N] [--batch-size N] [--concurrency N] [--latency N]
 
 Measures records/s into the local Kinesis emulator through the API proxy and
-directly with the SDK, and the proxy's added latency per record.
+directly with the SDK, and the proxy's added latency per record.`;
 
-Options:
-  --records N      single-record puts per path, proxy and direct (default 1000)
-  --batches N      PutRecords batches per path (default 8)
-  --batch-size N   records per batch, at most 500 (default 500)
-  --concurrency N  requests in flight in the throughput runs (default 16)
-  --latency N      sequential pairs (proxy, direct) for the latency (default 600)
-  -h, --help       show this help`;
-
-const ALLOWED =
-  "allowed options are --records N, --batches N, --batch-size N, --concurrency N, --latency N, --help";
 const STREAM = "pinstream-bench-produce";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -56,37 +46,36 @@ interface Row {
 
 /** Runs the benchmark with command-line `args` (see `--help`). */
 export async function run(args: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        records: { type: "string" },
-        batches: { type: "string" },
-        "batch-size": { type: "string" },
-        concurrency: { type: "string" },
-        latency: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const reason = ((error as Error).message.split("\n")[0] ?? "").split(". ")[0]?.replace(
-      /\.$/,
-      "",
-    );
-    throw new TypeError(`${reason}: ${ALLOWED}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const records = integer("records", values.records, 1000);
-  const batches = integer("batches", values.batches, 8);
-  const batchSize = integer("batch-size", values["batch-size"], 500, 500);
-  const concurrency = integer("concurrency", values.concurrency, 16);
-  const pairs = integer("latency", values.latency, 600);
+  const { flags } = parseFlags(args, {
+    records: {
+      type: "string",
+      value: "N",
+      help: "single-record puts per path, proxy and direct (default 1000)",
+    },
+    batches: { type: "string", value: "N", help: "PutRecords batches per path (default 8)" },
+    "batch-size": {
+      type: "string",
+      value: "N",
+      help: "records per batch, at most 500 (default 500)",
+    },
+    concurrency: {
+      type: "string",
+      value: "N",
+      help: "requests in flight in the throughput runs (default 16)",
+    },
+    latency: {
+      type: "string",
+      value: "N",
+      help: "sequential pairs (proxy, direct) for the latency (default 600)",
+    },
+  }, USAGE);
+  const count = (name: string, fallback: number, max = 1_000_000) =>
+    numberFlag(name, flags[name], { min: 1, max }) ?? fallback;
+  const records = count("records", 1000);
+  const batches = count("batches", 8);
+  const batchSize = count("batch-size", 500, 500);
+  const concurrency = count("concurrency", 16);
+  const pairs = count("latency", 600);
 
   const rows = (await readSource(DEFAULT_SOURCE_DIR)).pin
     .map((value) => ({ value, bytes: encoder.encode(JSON.stringify(value)) }))
@@ -200,46 +189,28 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `\nThe proxy's cost isolated: Kinesis transport answering at once, interleaved (ms)`,
     );
-    const added = (xs: number[], ys: number[], p: number) =>
-      (quantile(xs, p) - quantile(ys, p)).toFixed(3);
     const q3 = (xs: number[], p: number) => quantile(xs, p).toFixed(3);
+    /** The proxy's and the SDK's rows of one kind of put, and what the proxy adds. */
+    const costRows = (proxy: string, direct: string, added: string, xs: number[], ys: number[]) => [
+      [proxy, String(xs.length), q3(xs, 0.5), q3(xs, 0.99)],
+      [direct, String(ys.length), q3(ys, 0.5), q3(ys, 0.99)],
+      [added, "", ...[0.5, 0.99].map((p) => (quantile(xs, p) - quantile(ys, p)).toFixed(3))],
+    ];
     table(["", "n", "p50", "p99"], [
-      [
+      ...costRows(
         "single PUT via proxy (socket)",
-        String(own.proxySingle.length),
-        q3(own.proxySingle, 0.5),
-        q3(own.proxySingle, 0.99),
-      ],
-      [
         "SDK PutRecord",
-        String(own.directSingle.length),
-        q3(own.directSingle, 0.5),
-        q3(own.directSingle, 0.99),
-      ],
-      [
         "added per record",
-        "",
-        added(own.proxySingle, own.directSingle, 0.5),
-        added(own.proxySingle, own.directSingle, 0.99),
-      ],
-      [
+        own.proxySingle,
+        own.directSingle,
+      ),
+      ...costRows(
         `batch of ${batchSize} via proxy`,
-        String(own.proxyBatch.length),
-        q3(own.proxyBatch, 0.5),
-        q3(own.proxyBatch, 0.99),
-      ],
-      [
         `SDK PutRecords ${batchSize}`,
-        String(own.directBatch.length),
-        q3(own.directBatch, 0.5),
-        q3(own.directBatch, 0.99),
-      ],
-      [
         "added per batch",
-        "",
-        added(own.proxyBatch, own.directBatch, 0.5),
-        added(own.proxyBatch, own.directBatch, 0.99),
-      ],
+        own.proxyBatch,
+        own.directBatch,
+      ),
     ]);
     const ratio = Math.min(
       single.proxy.rate / single.direct.rate,
@@ -479,19 +450,4 @@ function table(header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-function integer(name: string, text: string | undefined, fallback: number, max = 1_000_000) {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw new RangeError(`Invalid --${name} "${text}": expected an integer from 1 to ${max}`);
-  }
-  return Number(text);
-}
-
-if (import.meta.main) {
-  try {
-    await run(Deno.args);
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runMain(() => run(Deno.args));

@@ -15,6 +15,8 @@ export interface FlagSpec {
   help: string;
   /** One-letter alias. */
   short?: string;
+  /** Name of a `string` flag's value in `--help` and errors, e.g. `N` or `DIR` (default `<value>`). */
+  value?: string;
 }
 
 /** Thrown for a bad command line; commands print its message and exit 2. */
@@ -65,7 +67,9 @@ export function parseFlags(
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
     throw new UsageError(
-      `${message}\nAllowed options: ${Object.keys(all).map((k) => `--${k}`).join(", ")}`,
+      `${message}\nAllowed options: ${
+        Object.entries(all).map(([k, v]) => `--${k}${v.value ? ` ${v.value}` : ""}`).join(", ")
+      }`,
     );
   }
 }
@@ -107,6 +111,19 @@ export function durationFlag(
   return Number(m[1]) * unit;
 }
 
+/**
+ * Runs `check` and returns its result; an error it throws becomes a
+ * {@linkcode UsageError} with the same message, for arguments validated by
+ * library code (a table name, a directory).
+ */
+export function asUsageError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError((error as Error)?.message ?? String(error));
+  }
+}
+
 /** Runs a command's main function: usage and configuration errors print one message and exit 2. */
 export async function runMain(main: () => Promise<number | void>): Promise<void> {
   try {
@@ -125,7 +142,7 @@ export async function runMain(main: () => Promise<number | void>): Promise<void>
 function helpText(usage: string, spec: Record<string, FlagSpec>): string {
   const rows = Object.entries(spec).map(([k, v]) => {
     const left = `  ${v.short ? `-${v.short}, ` : ""}--${k}${
-      v.type === "string" ? " <value>" : ""
+      v.type === "string" ? ` ${v.value ?? "<value>"}` : ""
     }`;
     return `${left.padEnd(30)} ${v.help}`;
   });

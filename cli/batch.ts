@@ -11,28 +11,21 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cleanGeo, cleanPin, type CleanResult, cleanUser, RAW_SCHEMAS } from "../lib/clean/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
 import { Catalog, DEFAULT_DATABASE } from "../lib/catalog.ts";
+import { ConfigError, DEFAULT_USER_ID } from "../lib/config.ts";
+import { parseFlags, runMain, UsageError } from "./_args.ts";
 
 const USAGE = `Usage: deno task batch [options]
 
 Reads <source>/{pin,geo,user}.ndjson, cleans them as the streaming queries do,
 and writes the Delta tables default.<USER_ID>_pin_batch, _geo_batch and
-_user_batch under <lakehouse>/default/, replacing earlier runs' tables.
+_user_batch under <lakehouse>/default/, replacing earlier runs' tables.`;
 
-Options:
-  --source DIR      directory holding pin.ndjson, geo.ndjson and user.ndjson
-                    (default: data/pinterest)
-  --lakehouse DIR   lakehouse root (default: $LAKEHOUSE_DIR or ./lakehouse)
-  --user-id ID      prefix of the table names, letters, digits and _
-                    (default: $USER_ID or 12c0d092d679)
-  -h, --help        show this help`;
-
-/** The default USER_ID of the course's account. */
-export const DEFAULT_USER_ID = "12c0d092d679";
+/** The default USER_ID of the course's account (from `lib/config.ts`). */
+export { DEFAULT_USER_ID };
 
 /** Options of {@linkcode runBatch}. */
 export interface BatchOptions {
@@ -88,43 +81,49 @@ export async function writeBatchTable(
   return catalog.tablePath(name);
 }
 
-/** The options from the command line and the environment; a TypeError names a bad option. */
-export function parseBatchArgs(args: string[]): Required<Omit<BatchOptions, "log">> & {
-  help: boolean;
-} {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        source: { type: "string" },
-        lakehouse: { type: "string" },
-        "user-id": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0]!.replace(/\.$/, "") : "";
-    throw new TypeError(
-      `Cannot run batch: ${reason} (allowed: --source DIR, --lakehouse DIR, --user-id ID, --help)`,
-    );
-  }
-  const userId = values["user-id"] ?? Deno.env.get("USER_ID") ?? DEFAULT_USER_ID;
+/** Throws a {@linkcode UsageError} unless `userId` is letters, digits and _ only. */
+function checkUserId(userId: string): string {
   if (!USER_ID_RE.test(userId)) {
-    throw new TypeError(
+    throw new UsageError(
       `Cannot run batch: user id "${userId}" must be letters, digits and _ only`,
     );
   }
+  return userId;
+}
+
+/**
+ * The options from the command line and the environment; prints the help
+ * and exits on `--help`, and throws a {@linkcode UsageError} naming a bad
+ * option and what is allowed.
+ */
+export function parseBatchArgs(args: string[]): Required<Omit<BatchOptions, "log">> {
+  const { flags } = parseFlags(args, {
+    source: {
+      type: "string",
+      value: "DIR",
+      help: "directory holding pin.ndjson, geo.ndjson and user.ndjson (default: data/pinterest)",
+    },
+    lakehouse: {
+      type: "string",
+      value: "DIR",
+      help: "lakehouse root (default: $LAKEHOUSE_DIR or ./lakehouse)",
+    },
+    "user-id": {
+      type: "string",
+      value: "ID",
+      help: "prefix of the table names, letters, digits and _ (default: $USER_ID or 12c0d092d679)",
+    },
+  }, USAGE);
   for (const name of ["source", "lakehouse"] as const) {
-    if (values[name] === "") throw new TypeError(`Cannot run batch: --${name} needs a directory`);
+    if (flags[name] === "") throw new UsageError(`Cannot run batch: --${name} needs a directory`);
   }
   return {
-    source: values.source ?? "data/pinterest",
-    lakehouse: values.lakehouse ?? Deno.env.get("LAKEHOUSE_DIR") ?? "lakehouse",
-    userId,
-    help: values.help ?? false,
+    source: (flags.source as string | undefined) ?? "data/pinterest",
+    lakehouse: (flags.lakehouse as string | undefined) ?? Deno.env.get("LAKEHOUSE_DIR") ??
+      "lakehouse",
+    userId: checkUserId(
+      (flags["user-id"] as string | undefined) ?? Deno.env.get("USER_ID") ?? DEFAULT_USER_ID,
+    ),
   };
 }
 
@@ -145,15 +144,14 @@ export async function runBatch(options: BatchOptions = {}): Promise<BatchTableRe
     userId = Deno.env.get("USER_ID") ?? DEFAULT_USER_ID,
     log = console.log,
   } = options;
-  if (!USER_ID_RE.test(userId)) {
-    throw new TypeError(`Cannot run batch: user id "${userId}" must be letters, digits and _ only`);
-  }
+  checkUserId(userId);
   const paths = RECORD_KINDS.map((kind) => join(source, `${kind}.ndjson`));
   for (const path of paths) {
     try {
       await Deno.stat(path);
     } catch (error) {
-      throw new Error(
+      throw new ConfigError(
+        "--source",
         `Cannot run batch: ${path} is missing (generate it with deno task data, or pass --source DIR)`,
         { cause: error },
       );
@@ -181,15 +179,7 @@ export async function runBatch(options: BatchOptions = {}): Promise<BatchTableRe
 }
 
 if (import.meta.main) {
-  try {
-    const { help, ...options } = parseBatchArgs(Deno.args);
-    if (help) {
-      console.log(USAGE);
-    } else {
-      await runBatch(options);
-    }
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(2);
-  }
+  await runMain(async () => {
+    await runBatch(parseBatchArgs(Deno.args));
+  });
 }

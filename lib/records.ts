@@ -18,6 +18,30 @@ export const RECORD_KINDS = ["pin", "geo", "user"] as const;
 /** One of `pin`, `geo`, `user`. */
 export type RecordKind = typeof RECORD_KINDS[number];
 
+/**
+ * The 13 categories of the course's pin data, in alphabetical order: the
+ * values of a pin's `category` and the last folder of its `save_location`
+ * (`Local save in /data/<category>`). The data generator, its word lists
+ * and the benchmarks draw from this list.
+ */
+export const CATEGORIES = [
+  "art",
+  "beauty",
+  "christmas",
+  "diy-and-crafts",
+  "education",
+  "event-planning",
+  "finance",
+  "home-decor",
+  "mens-fashion",
+  "quotes",
+  "tattoos",
+  "travel",
+  "vehicles",
+] as const;
+/** One of the 13 {@linkcode CATEGORIES}. */
+export type Category = typeof CATEGORIES[number];
+
 const nullableString = z.string().nullable();
 
 /** A row of `pinterest_data`, keys in the database's column order. */

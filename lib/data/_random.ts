@@ -1,10 +1,24 @@
 /**
- * A small seeded pseudo-random generator (sfc32, seeded through
- * splitmix32) for the source-data generator: the same seed gives the same
- * sequence on every platform, which `Math.random` cannot.
+ * Small seeded pseudo-random generators: {@linkcode Random} (sfc32, seeded
+ * through splitmix32) for the source-data generator, and
+ * {@linkcode mulberry32} for the emitter's and the benchmarks' picks. The
+ * same seed gives the same sequence on every platform, which `Math.random`
+ * cannot.
  *
  * @module
  */
+
+/** A small seeded PRNG (mulberry32): uniform numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** A deterministic source of random values. */
 export class Random {

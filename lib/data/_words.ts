@@ -1,31 +1,13 @@
 /**
  * Word lists for the source-data generator, written for pinstream: user
  * names (sorted, because the generator picks them by a poster's position),
- * the 13 categories with a small vocabulary each, and the pieces of poster
+ * a small vocabulary for each of the 13 categories (`CATEGORIES` of
+ * `lib/records.ts`), and the pieces of poster
  * names, titles and descriptions.
  *
  * @module
  */
-
-/** The 13 categories of the course's data, in alphabetical order. */
-export const CATEGORIES = [
-  "art",
-  "beauty",
-  "christmas",
-  "diy-and-crafts",
-  "education",
-  "event-planning",
-  "finance",
-  "home-decor",
-  "mens-fashion",
-  "quotes",
-  "tattoos",
-  "travel",
-  "vehicles",
-] as const;
-
-/** One of the 13 categories. */
-export type Category = typeof CATEGORIES[number];
+import type { Category } from "../records.ts";
 
 /** First names, sorted. */
 export const FIRST_NAMES: readonly string[] = [

@@ -17,6 +17,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  CATEGORIES,
   type GeoRecord,
   type PinRecord,
   RECORD_COLUMNS,
@@ -35,7 +36,7 @@ import {
   makeTagList,
   makeTitle,
 } from "./_text.ts";
-import { CATEGORIES, CATEGORY_WORDS, FIRST_NAMES, LAST_NAMES } from "./_words.ts";
+import { CATEGORY_WORDS, FIRST_NAMES, LAST_NAMES } from "./_words.ts";
 
 /** The three tables of a source, each sorted by row id. */
 export interface SourceTables {

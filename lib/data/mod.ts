@@ -23,3 +23,4 @@ export {
   writeSource,
   type WrittenFile,
 } from "./generate.ts";
+export { mulberry32 } from "./_random.ts";

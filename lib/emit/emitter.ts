@@ -11,7 +11,7 @@
  * @module
  */
 import { DEFAULT_USER_ID, streamNames } from "../config.ts";
-import { readSource, type SourceTables } from "../data/mod.ts";
+import { mulberry32, readSource, type SourceTables } from "../data/mod.ts";
 import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
 
 /** The largest batch the API's `/records` route (PutRecords) accepts. */
@@ -681,16 +681,7 @@ export function emit(options: EmitOptions): Promise<EmitStats> {
 }
 
 /** A small seeded PRNG (mulberry32): uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]!;

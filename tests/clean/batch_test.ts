@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { parseBatchArgs, runBatch } from "../../cli/batch.ts";
+import { UsageError } from "../../cli/_args.ts";
 import { withTempDir } from "../_helpers.ts";
 import { Catalog } from "../../lib/catalog.ts";
 import { PIN_SCHEMA } from "../../lib/clean/mod.ts";
@@ -170,10 +171,10 @@ Deno.test("runBatch() says which source file is missing", async () => {
 const argCases: [string[], RegExp][] = [
   [
     ["--bogus"],
-    /Unknown option '--bogus' \(allowed: --source DIR, --lakehouse DIR, --user-id ID, --help\)$/,
+    /^Unknown option '--bogus'\nAllowed options: --source DIR, --lakehouse DIR, --user-id ID, --help$/,
   ],
-  [["--source"], /--source.*argument missing \(allowed: /],
-  [["extra"], /Unexpected argument 'extra'.* \(allowed: /],
+  [["--source"], /--source.*argument missing\nAllowed options: /],
+  [["extra"], /Unexpected argument 'extra'.*\nAllowed options: /],
   [["--user-id", "a-b"], /user id "a-b" must be letters, digits and _ only$/],
   [["--lakehouse="], /--lakehouse needs a directory$/],
 ];
@@ -181,7 +182,7 @@ const argCases: [string[], RegExp][] = [
 for (const [args, message] of argCases) {
   Deno.test(`parseBatchArgs() refuses ${args.join(" ")} saying what is allowed`, () => {
     assert.throws(() => parseBatchArgs(args), (e: unknown) => {
-      assert.ok(e instanceof TypeError);
+      assert.ok(e instanceof UsageError);
       assert.match(e.message, message);
       return true;
     });
@@ -190,7 +191,26 @@ for (const [args, message] of argCases) {
 
 Deno.test("parseBatchArgs() reads the options and defaults", () => {
   const parsed = parseBatchArgs(["--source", "src", "--lakehouse", "lh", "--user-id", "abc_1"]);
-  assert.deepEqual(parsed, { source: "src", lakehouse: "lh", userId: "abc_1", help: false });
-  assert.equal(parseBatchArgs(["-h"]).help, true);
+  assert.deepEqual(parsed, { source: "src", lakehouse: "lh", userId: "abc_1" });
   assert.equal(parseBatchArgs([]).source, "data/pinterest");
+});
+
+Deno.test("deno task batch: --help exits 0 with the options, a bad option exits 2", async () => {
+  const batch = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../../cli/batch.ts", import.meta.url).pathname, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const help = await batch("-h");
+  assert.equal(help.code, 0);
+  const text = new TextDecoder().decode(help.stdout);
+  assert.match(text, /^Usage: deno task batch/);
+  assert.match(text, /--source DIR +directory holding pin\.ndjson/);
+  const bad = await batch("--bogus");
+  assert.equal(bad.code, 2);
+  assert.match(
+    new TextDecoder().decode(bad.stderr),
+    /^error: Unknown option '--bogus'\nAllowed options: --source DIR, /,
+  );
 });

@@ -4,16 +4,12 @@
  * an unreachable API, and the `deno task emit` command.
  */
 import assert from "node:assert/strict";
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { streamNames } from "../../lib/config.ts";
 import { readSource, type SourceTables } from "../../lib/data/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../../lib/records.ts";
 import { createKinesisClient } from "../../lib/kinesis/client.ts";
-import { ensureStreams, listShards } from "../../lib/kinesis/admin.ts";
+import { ensureStreams } from "../../lib/kinesis/admin.ts";
 import { freePort, startEmulator } from "../../lib/kinesis/emulator.ts";
 import { serveApi } from "../../lib/api/app.ts";
 import {
@@ -24,39 +20,20 @@ import {
   mulberry32,
 } from "../../lib/emit/mod.ts";
 import { ROOT } from "../_helpers.ts";
+import { readAll } from "../_kinesis.ts";
 
 interface StreamRecord {
   partitionKey: string;
   data: unknown;
 }
 
-/** Every record of a stream, read from TRIM_HORIZON in every shard. */
+/** Every record of a stream, read from TRIM_HORIZON in every shard, its data parsed as JSON. */
 async function readStream(kinesis: KinesisClient, stream: string): Promise<StreamRecord[]> {
   const decoder = new TextDecoder();
-  const out: StreamRecord[] = [];
-  for (const shard of await listShards(kinesis, stream)) {
-    let { ShardIterator: iterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: stream,
-        ShardId: shard.shardId,
-        ShardIteratorType: "TRIM_HORIZON",
-      }),
-    );
-    while (iterator) {
-      const res = await kinesis.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-      );
-      for (const r of res.Records ?? []) {
-        out.push({
-          partitionKey: r.PartitionKey ?? "",
-          data: JSON.parse(decoder.decode(r.Data)),
-        });
-      }
-      if (!res.Records?.length || res.MillisBehindLatest === 0) break;
-      iterator = res.NextShardIterator;
-    }
-  }
-  return out;
+  return (await readAll(kinesis, stream)).map((r) => ({
+    partitionKey: r.PartitionKey ?? "",
+    data: JSON.parse(decoder.decode(r.Data)),
+  }));
 }
 
 /**
