@@ -16,9 +16,21 @@ function runQueries(env: Record<string, string>, args: string[]): Deno.ChildProc
     args: ["run", "-A", join(ROOT, "cli", "query.ts"), "--quiet", ...args],
     env,
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+/** Waits until the process says its queries run (or its output ends); leaves the rest unread. */
+async function runningLine(child: Deno.ChildProcess): Promise<void> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("Running ")) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    text += value;
+  }
+  reader.releaseLock();
 }
 
 Deno.test({
@@ -72,12 +84,14 @@ Deno.test({
         try {
           for (let i = 0; i < KILLS; i++) {
             const child = runQueries(env, ["--trigger", "200ms", "--min-fetch-period", "100ms"]);
-            await new Promise((r) => setTimeout(r, 800 + Math.random() * 2500));
+            await runningLine(child);
+            await new Promise((r) => setTimeout(r, Math.random() * 2500));
             try {
               child.kill("SIGKILL");
             } catch { /* already exited */ }
             const status = await child.status;
             await child.stderr.cancel();
+            await child.stdout.cancel().catch(() => {});
             assert.notEqual(status.code, 1, "the query process failed instead of being killed");
           }
         } finally {
