@@ -59,7 +59,7 @@ export interface SendOptions {
   apiKey?: string;
   /** Aborts the request. */
   signal?: AbortSignal;
-  /** Gives up on a request after this many ms (default 10000). */
+  /** Gives up on a request after this many ms (default 30000). */
   timeoutMs?: number;
 }
 
@@ -113,7 +113,7 @@ async function apiRequest<T>(
   body: string | undefined,
   options: RequestOptions,
 ): Promise<T> {
-  const { apiKey, signal, timeoutMs = 10_000 } = options;
+  const { apiKey, signal, timeoutMs = 30_000 } = options;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (apiKey !== undefined) headers["x-api-key"] = apiKey;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -339,7 +339,10 @@ export interface EmitOptions {
   batch?: number;
   /** Pause between rows when no rate is given, drawn uniformly in [min, max] ms (default [0, 2000]). */
   pauseMs?: [number, number];
-  /** Rows (or batches) in flight at once when a rate is given (default 32). */
+  /**
+   * Rows (or batches) in flight at once when a rate is given (default 8). More
+   * only queues requests in a saturated Kinesis and makes them time out.
+   */
   maxInFlight?: number;
   /** Attempts per request, the first included (default 6). */
   maxAttempts?: number;
@@ -347,7 +350,11 @@ export interface EmitOptions {
   backoffBaseMs?: number;
   /** Longest backoff, in ms (default 5000). */
   backoffCapMs?: number;
-  /** Timeout of one request, in ms (default 10000). */
+  /**
+   * Timeout of one request, in ms (default 30000). A request that times out is
+   * sent again, and Kinesis may then hold it twice (producers are
+   * at-least-once), so the timeout is generous.
+   */
   requestTimeoutMs?: number;
   /** Stops the emitter: no new rows, no more retries; what was not sent is counted as failed. */
   signal?: AbortSignal;
@@ -428,7 +435,7 @@ export class Emitter {
    * Throws {@linkcode ApiUnavailableError} otherwise.
    */
   async checkApi(): Promise<void> {
-    const { apiUrl, apiKey, requestTimeoutMs = 10_000 } = this.#options;
+    const { apiUrl, apiKey, requestTimeoutMs = 30_000 } = this.#options;
     let out: { StreamNames?: unknown };
     try {
       out = await apiRequest("GET", `${apiUrl}/streams`, undefined, {
@@ -509,7 +516,7 @@ export class Emitter {
       durationMs = Infinity,
       batch = 0,
       pauseMs = [0, 2000],
-      maxInFlight = 32,
+      maxInFlight = 8,
     } = this.#options;
     const stop = this.#stop.signal;
     const perRequest = Math.max(1, batch);

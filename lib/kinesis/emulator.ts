@@ -50,7 +50,10 @@ export interface Emulator {
   readonly version: string;
   /** Resolves with the exit code when the process ends. */
   readonly exited: Promise<number>;
-  /** Stops the emulator (SIGTERM, then SIGKILL after 3 s) and waits for it to exit. */
+  /**
+   * Stops the emulator (SIGTERM, then SIGKILL after 1 s: kinesis-local does not
+   * exit on SIGTERM by itself) and waits for it to exit.
+   */
   stop(): Promise<void>;
   /** Same as stop(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -174,7 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         try {
           child.kill("SIGKILL");
         } catch { /* already gone */ }
-      }, 3_000);
+      }, 1_000);
       await exited;
       clearTimeout(timer);
     } else {
