@@ -280,8 +280,7 @@ export async function ensureStreams(
   const { shardCount, timeoutMs = 60_000 } = options;
   const names = streamNames(userId);
   const existing = new Set(await listStreams(kinesis));
-  const out = {} as Record<RecordKind, StreamDescription>;
-  await Promise.all(RECORD_KINDS.map(async (kind) => {
+  const descriptions = await Promise.all(RECORD_KINDS.map(async (kind) => {
     const name = names[kind];
     if (!existing.has(name)) {
       try {
@@ -290,7 +289,11 @@ export async function ensureStreams(
         if (awsErrorName(error) !== "ResourceInUseException") throw error;
       }
     }
-    out[kind] = await waitForActive(kinesis, name, { timeoutMs });
+    return await waitForActive(kinesis, name, { timeoutMs });
   }));
-  return out;
+  // Keys in pin, geo, user order, whatever order the streams became ACTIVE in.
+  return Object.fromEntries(RECORD_KINDS.map((kind, i) => [kind, descriptions[i]!])) as Record<
+    RecordKind,
+    StreamDescription
+  >;
 }
