@@ -207,16 +207,48 @@ function structRows(df: pl.DataFrame, column: string): Record<string, unknown>[]
   });
 }
 
+/** Rows read first for the protocol and metaData (writers put them at the start). */
+const HEAD_ROWS = 8;
+
 /**
- * Reads only the protocol, metaData and txn actions of a checkpoint with
- * Polars (the add and remove columns are not decoded), synchronously.
- * Throws when a file is missing, truncated or not parquet.
+ * Reads only the protocol and metaData actions of a checkpoint with Polars
+ * (the txn, add and remove columns are not decoded), synchronously. Tries
+ * the first rows of a single-file checkpoint first, where pinstream, Spark
+ * and delta-rs write them, and reads the whole columns when they are not
+ * there. `txns` is empty: see {@linkcode readCheckpointTxns}. Throws when a
+ * file is missing, truncated or not parquet.
  */
 export function readCheckpointHead(paths: string[]): CheckpointHead {
-  const columns = ["protocol", "metaData", "txn"];
+  const columns = ["protocol", "metaData"];
+  if (paths.length === 1) {
+    let head: CheckpointHead | null = null;
+    try {
+      head = headFromRecords(
+        // A few rows of two columns: a thread pool costs more than it saves.
+        pl.readParquet(paths[0]!, { columns, nRows: HEAD_ROWS, parallel: "none" }).toRecords(),
+      );
+    } catch {
+      // A column is missing: the full read below names what is wrong.
+    }
+    if (head?.protocol && head.metaData) return head;
+  }
+  return headFromRecords(nonNullRecords(paths, columns));
+}
+
+/** Reads the txn actions of a checkpoint with Polars, synchronously. */
+export function readCheckpointTxns(paths: string[]): TxnAction[] {
+  return structRows(readParts(paths, ["txn"]), "txn").map((row) => ({
+    appId: String(row.appId),
+    version: Number(row.version),
+    ...(row.lastUpdated == null ? {} : { lastUpdated: Number(row.lastUpdated) }),
+  }));
+}
+
+/** The rows of `columns` in which at least one of them is not null, as records. */
+function nonNullRecords(paths: string[], columns: string[]): Record<string, unknown>[] {
   let df: pl.DataFrame;
   try {
-    // Common case (every writer emits the three columns): one read, no schema probe.
+    // Common case (every writer emits the columns): one read, no schema probe.
     df = pl.concat(paths.map((path) => pl.readParquet(path, { columns })), {
       how: "diagonalRelaxed",
     });
@@ -224,13 +256,13 @@ export function readCheckpointHead(paths: string[]): CheckpointHead {
     df = readParts(paths, columns);
   }
   const present = columns.filter((c) => df.columns.includes(c));
-  if (present.length > 0) {
-    df = df.filter(
-      present.map((c) => pl.col(c).isNotNull()).reduce((a, b) => a.or(b)),
-    );
-  }
+  if (present.length === 0) return [];
+  return df.filter(present.map((c) => pl.col(c).isNotNull()).reduce((a, b) => a.or(b)))
+    .toRecords();
+}
+
+function headFromRecords(records: Record<string, unknown>[]): CheckpointHead {
   const head: CheckpointHead = { txns: [] };
-  const records = present.length > 0 ? df.toRecords() : [];
   const protocol = records.find((r) => r.protocol)?.protocol as Record<string, unknown> | undefined;
   if (protocol) {
     head.protocol = {
@@ -253,7 +285,6 @@ export function readCheckpointHead(paths: string[]): CheckpointHead {
       configuration: (mapValue(meta.configuration) ?? {}) as Record<string, string>,
     } as MetadataAction;
   }
-  head.txns = records.filter((r) => r.txn).map((r) => r.txn as unknown as TxnAction);
   return head;
 }
 

@@ -3,7 +3,8 @@
  * writer 2) on the local file system, written and read with nodejs-polars.
  *
  * - {@linkcode DeltaTable}: create, open, append (exactly-once with `txn`),
- *   read with time travel, history, describe, optimize, vacuum
+ *   read with time travel, history, describe, optimize, vacuum, log
+ *   cleanup ({@linkcode cleanupExpiredLogs})
  * - {@linkcode Snapshot}: the table state at a version, from the newest
  *   checkpoint plus later commits
  * - {@linkcode writeCheckpoint} / {@linkcode readCheckpoint}: classic
@@ -40,6 +41,7 @@ export {
   DEFAULT_RETENTION_HOURS,
   DeltaTable,
   ENGINE_INFO,
+  type OpenTableOptions,
   type OptimizeOptions,
   type OptimizeResult,
   type ReadOptions,
@@ -53,6 +55,15 @@ export {
   writeCheckpoint,
   type WriteCheckpointOptions,
 } from "./checkpoint.ts";
+export {
+  cleanupExpiredLogs,
+  type CleanupOptions,
+  type CleanupResult,
+  DEFAULT_LOG_RETENTION,
+  logCleanupEnabled,
+  logRetentionMs,
+  parseInterval,
+} from "./cleanup.ts";
 export {
   type DeltaArrayType,
   type DeltaDataType,

@@ -17,7 +17,7 @@ import type {
   TxnAction,
 } from "./actions.ts";
 import { checkpointFileName, listLog, LOG_DIR, readCommit, readLastCheckpoint } from "./log.ts";
-import { readCheckpointFiles, readCheckpointHead } from "./checkpoint.ts";
+import { readCheckpointFiles, readCheckpointHead, readCheckpointTxns } from "./checkpoint.ts";
 import { decodeAddPath } from "./partition.ts";
 import { type DeltaStructType, parseSchemaString, typeNames } from "./schema.ts";
 import { TableNotFoundError, UnsupportedTableError } from "./errors.ts";
@@ -68,10 +68,15 @@ export class Snapshot {
   #source: SnapshotSource = { checkpoint: null, commitsReplayed: 0 };
   /**
    * While set, the file actions of the checkpoint (and of the commits after
-   * it) are not loaded yet: the snapshot knows its version, protocol,
-   * metadata and txns, and reads the files on first use.
+   * it) are not loaded yet: the snapshot knows its version, protocol and
+   * metadata, and reads the files on first use.
    */
   #pending: { paths: string[]; commits: Commit[] } | null = null;
+  /**
+   * While set, the txn actions of this checkpoint are not loaded yet; those
+   * of later commits are in `#txns` already and take precedence.
+   */
+  #pendingTxns: string[] | null = null;
 
   private constructor(tablePath: string) {
     this.tablePath = tablePath;
@@ -174,6 +179,7 @@ export class Snapshot {
     const snapshot = new Snapshot(tablePath);
     snapshot.#apply(version, { ...head, adds: [], removes: [] });
     snapshot.#pending = { paths, commits: [] };
+    snapshot.#pendingTxns = paths;
     snapshot.#source = { checkpoint: version, commitsReplayed: 0 };
     return snapshot;
   }
@@ -222,6 +228,7 @@ export class Snapshot {
 
   /** Transaction identifiers: the latest version per appId. */
   get txns(): TxnAction[] {
+    this.#loadTxns();
     return [...this.#txns.values()];
   }
 
@@ -232,6 +239,7 @@ export class Snapshot {
 
   /** The latest committed version for `appId`, or undefined. */
   txnVersion(appId: string): number | undefined {
+    this.#loadTxns();
     return this.#txns.get(appId)?.version;
   }
 
@@ -302,6 +310,16 @@ export class Snapshot {
     this.#pending = null;
     this.#applyFiles({ adds: files.adds, removes: files.removes, txns: [] });
     for (const commit of pending.commits) this.#applyFiles(commit);
+  }
+
+  /** Reads the checkpoint's txn actions; later commits' txns win. */
+  #loadTxns(): void {
+    const paths = this.#pendingTxns;
+    if (!paths) return;
+    const later = this.#txns;
+    this.#txns = new Map(readCheckpointTxns(paths).map((txn) => [txn.appId, txn]));
+    this.#pendingTxns = null;
+    for (const [appId, txn] of later) this.#txns.set(appId, txn);
   }
 
   #applyFiles(commit: Commit): void {

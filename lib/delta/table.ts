@@ -12,6 +12,12 @@ import type { Action, AddAction, Commit, CommitInfoAction, RemoveAction } from "
 import { serializeActions } from "./actions.ts";
 import { commitFileName, listLog, LOG_DIR, putIfAbsent } from "./log.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
+import {
+  cleanupExpiredLogs,
+  type CleanupResult,
+  logCleanupEnabled,
+  logRetentionMs,
+} from "./cleanup.ts";
 import { Snapshot, type SnapshotLoadOptions } from "./snapshot.ts";
 import {
   type DeltaStructType,
@@ -49,6 +55,17 @@ export interface CreateTableOptions {
   name?: string;
   /** Table description recorded in the metadata. Default none. */
   description?: string;
+  /** See {@linkcode OpenTableOptions.clock}. */
+  clock?: () => number;
+}
+
+/** Options of {@linkcode DeltaTable.open}. */
+export interface OpenTableOptions {
+  /**
+   * The clock for log retention, in epoch milliseconds (tests move it
+   * forward to expire log files). Default `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** Options of {@linkcode DeltaTable.append}. */
@@ -179,10 +196,12 @@ export class DeltaTable {
   /** The table root directory. */
   readonly path: string;
   #snapshot: Snapshot;
+  #clock: () => number;
 
-  private constructor(path: string, snapshot: Snapshot) {
+  private constructor(path: string, snapshot: Snapshot, clock: () => number) {
     this.path = path;
     this.#snapshot = snapshot;
+    this.#clock = clock;
   }
 
   /**
@@ -270,7 +289,7 @@ export class DeltaTable {
     if (!await putIfAbsent(join(logDir, commitFileName(0)), serializeActions(actions))) {
       throw new TableExistsError(`Cannot create table at ${path}: a table already exists there`);
     }
-    return await DeltaTable.open(path);
+    return await DeltaTable.open(path, { clock: options.clock });
   }
 
   /**
@@ -288,7 +307,7 @@ export class DeltaTable {
       return await DeltaTable.create(path, schema, options);
     } catch (error) {
       if (!(error instanceof TableExistsError)) throw error;
-      table = await DeltaTable.open(path);
+      table = await DeltaTable.open(path, { clock: options.clock });
     }
     const wanted = (schema as DeltaStructType).type === "struct"
       ? schema as DeltaStructType
@@ -312,11 +331,11 @@ export class DeltaTable {
    * `TableNotFoundError` when there is none and `UnsupportedTableError`
    * when it needs protocol features pinstream lacks.
    */
-  static async open(path: string): Promise<DeltaTable> {
+  static async open(path: string, options: OpenTableOptions = {}): Promise<DeltaTable> {
     if (typeof path !== "string" || path === "") {
       throw new TypeError("Cannot open a table: path must be a non-empty string");
     }
-    return new DeltaTable(path, await Snapshot.load(path));
+    return new DeltaTable(path, await Snapshot.load(path), options.clock ?? Date.now);
   }
 
   /** True when `path` holds a Delta table (a log with a commit or checkpoint). */
@@ -660,6 +679,22 @@ export class DeltaTable {
     return { dryRun, files, bytes };
   }
 
+  /**
+   * Deletes `_delta_log` files older than `delta.logRetentionDuration`
+   * (default 30 days) that the newest checkpoint at or before that age makes
+   * unnecessary; pinstream does this after each checkpoint when
+   * `delta.enableExpiredLogCleanup` is true (the default). Time travel to the
+   * deleted versions is no longer possible. Does nothing without a
+   * checkpoint. An invalid retention property throws `RangeError`.
+   */
+  async cleanupLogs(options: { now?: number } = {}): Promise<CleanupResult> {
+    const { now = this.#clock() } = options;
+    return await cleanupExpiredLogs(this.path, {
+      retentionMs: logRetentionMs(this.configuration),
+      now,
+    });
+  }
+
   /** The notebook face: version, files and schema. */
   [JUPYTER_DISPLAY](): { "text/html": string } {
     return {
@@ -736,6 +771,14 @@ export class DeltaTable {
     } catch (error) {
       // A checkpoint is an optimization: the commit stands, readers replay JSON.
       console.warn(`pinstream: could not write checkpoint ${version} of ${this.path}: ${error}`);
+      return;
+    }
+    if (!logCleanupEnabled(this.configuration)) return;
+    try {
+      await this.cleanupLogs();
+    } catch (error) {
+      // Like the checkpoint, cleanup is housekeeping: the commit stands.
+      console.warn(`pinstream: could not clean up the log of ${this.path}: ${error}`);
     }
   }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DeltaTable } from "../../lib/delta/mod.ts";
+import { DeltaTable, Snapshot } from "../../lib/delta/mod.ts";
+import { readCheckpointHead, readCheckpointTxns } from "../../lib/delta/checkpoint.ts";
+import { sqlString, withDuckDB } from "../../lib/delta/_duckdb.ts";
 import { withTempDir } from "../_helpers.ts";
 import { everyTypeFrame } from "./_fixtures.ts";
 
@@ -78,5 +80,46 @@ Deno.test("a truncated checkpoint falls back to an older checkpoint, then to the
     assert.deepEqual(sortedIds(await fromJson.read()), before);
     await Deno.remove(join(dir, LOG, "_last_checkpoint"));
     assert.equal((await DeltaTable.open(dir)).version, 24);
+  });
+});
+
+Deno.test("txns come from the checkpoint on first use; later commits' txns win", async () => {
+  await withTempDir(async (dir) => {
+    const table = await DeltaTable.create(dir, everyTypeFrame().schema);
+    await table.append(everyTypeFrame(0, 1), { txn: { appId: "old", version: 7 } });
+    for (let v = 2; v <= 11; v++) {
+      await table.append(everyTypeFrame(v * 10, 1), { txn: { appId: "q", version: v } });
+    }
+    const snapshot = await Snapshot.load(dir);
+    assert.deepEqual(snapshot.source, { checkpoint: 10, commitsReplayed: 1 });
+    assert.equal(snapshot.txnVersion("old"), 7);
+    assert.equal(snapshot.txnVersion("q"), 11);
+    assert.deepEqual(
+      snapshot.txns.map((t) => [t.appId, t.version]).sort(),
+      [["old", 7], ["q", 11]],
+    );
+  });
+});
+
+Deno.test("a checkpoint whose protocol and metaData come after other rows is read in full", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, logFile(5, "checkpoint.parquet"));
+    const schema = JSON.stringify({ type: "struct", fields: [] });
+    await withDuckDB((con) =>
+      con.run(
+        `COPY (SELECT CASE WHEN i = 20 THEN {'minReaderVersion': 1, 'minWriterVersion': 2} END ` +
+          `AS protocol, CASE WHEN i = 30 THEN {'id': 'x', 'format': {'provider': 'parquet', ` +
+          `'options': MAP {}::MAP(VARCHAR, VARCHAR)}, 'schemaString': ${sqlString(schema)}, ` +
+          `'partitionColumns': []::VARCHAR[], 'configuration': MAP {'k': 'v'}, ` +
+          `'createdTime': 1} END AS metaData, CASE WHEN i = 40 THEN {'appId': 'q', ` +
+          `'version': 3::BIGINT, 'lastUpdated': 9::BIGINT} END AS txn ` +
+          `FROM range(50) t(i)) TO ${sqlString(path)} (FORMAT parquet)`,
+      )
+    );
+    const head = readCheckpointHead([path]);
+    assert.deepEqual(head.protocol, { minReaderVersion: 1, minWriterVersion: 2 });
+    assert.equal(head.metaData?.id, "x");
+    assert.deepEqual(head.metaData?.configuration, { k: "v" });
+    assert.deepEqual(readCheckpointTxns([path]), [{ appId: "q", version: 3, lastUpdated: 9 }]);
   });
 });

@@ -1,0 +1,133 @@
+/**
+ * Log retention («Metadata Cleanup»): once a checkpoint exists, JSON
+ * commits and checkpoints older than `delta.logRetentionDuration` (default
+ * 30 days) are deleted, keeping the newest checkpoint at or before the
+ * cutoff, its commit and everything after them. Without a checkpoint nothing
+ * is deleted. Ages are the log files' modification times.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { commitFileName, listLog, LOG_DIR } from "./log.ts";
+import { readCheckpointHead } from "./checkpoint.ts";
+
+/** The default `delta.logRetentionDuration`. */
+export const DEFAULT_LOG_RETENTION = "interval 30 days";
+
+const UNIT_MS: Record<string, number> = {
+  week: 7 * 86_400_000,
+  day: 86_400_000,
+  hour: 3_600_000,
+  minute: 60_000,
+  second: 1_000,
+  millisecond: 1,
+  microsecond: 0.001,
+};
+
+/**
+ * Parses a table property interval such as `interval 30 days`,
+ * `interval 1 day 12 hours` or `2 weeks` into milliseconds. Throws a
+ * `RangeError` naming what is allowed.
+ */
+export function parseInterval(value: string): number {
+  const words = value.trim().toLowerCase().replace(/^interval\s+/, "").split(/\s+/);
+  let ms = 0;
+  const bad = () =>
+    new RangeError(
+      `Invalid interval "${value}": expected such as "interval 30 days", with units ` +
+        "weeks, days, hours, minutes, seconds, milliseconds or microseconds",
+    );
+  if (words.length === 0 || words.length % 2 !== 0) throw bad();
+  for (let i = 0; i < words.length; i += 2) {
+    const n = Number(words[i]);
+    const unit = UNIT_MS[words[i + 1]!.replace(/s$/, "")];
+    if (!Number.isFinite(n) || n < 0 || unit === undefined) throw bad();
+    ms += n * unit;
+  }
+  return ms;
+}
+
+/** Options of {@linkcode cleanupExpiredLogs}. */
+export interface CleanupOptions {
+  /** Keep log files younger than this many milliseconds (see {@linkcode logRetentionMs}). */
+  retentionMs: number;
+  /** The current time in epoch milliseconds. Default `Date.now()`. */
+  now?: number;
+}
+
+/** What a log cleanup did. */
+export interface CleanupResult {
+  /** The checkpoint kept as the oldest state, or null when nothing could be deleted. */
+  checkpoint: number | null;
+  /** Names of the `_delta_log` files deleted, sorted. */
+  deleted: string[];
+}
+
+/** True when `delta.enableExpiredLogCleanup` (default true) allows log cleanup. */
+export function logCleanupEnabled(configuration: Record<string, string>): boolean {
+  return (configuration["delta.enableExpiredLogCleanup"] ?? "true").trim().toLowerCase() !==
+    "false";
+}
+
+/** The log retention of a table's properties in milliseconds. */
+export function logRetentionMs(configuration: Record<string, string>): number {
+  return parseInterval(configuration["delta.logRetentionDuration"] ?? DEFAULT_LOG_RETENTION);
+}
+
+const VERSIONED_RE =
+  /^(\d{20})\.(?:json|crc|checkpoint\.parquet|checkpoint\.\d{10}\.\d{10}\.parquet)$/;
+
+/**
+ * Deletes expired log files of the table at `tablePath`: the cutoff commit
+ * is the newest commit such that it and every commit before it were
+ * modified at or before `now - retentionMs`; the newest readable checkpoint
+ * at or before it is kept with everything after it, and older `.json`,
+ * checkpoint and `.crc` files are deleted. It does not look at table
+ * properties: callers check {@linkcode logCleanupEnabled}.
+ */
+export async function cleanupExpiredLogs(
+  tablePath: string,
+  options: CleanupOptions,
+): Promise<CleanupResult> {
+  const { retentionMs, now = Date.now() } = options;
+  if (!(retentionMs >= 0)) {
+    throw new RangeError(`Cannot clean up the log: retention ${retentionMs} ms must be >= 0`);
+  }
+  const logDir = join(tablePath, LOG_DIR);
+  const listing = await listLog(logDir);
+  const none: CleanupResult = { checkpoint: null, deleted: [] };
+  if (!listing || listing.checkpoints.length === 0) return none;
+  const cutoff = now - retentionMs;
+  let cutoffCommit = -1;
+  for (const version of listing.commits) {
+    if (version !== cutoffCommit + 1 && cutoffCommit >= 0) break;
+    const stat = await Deno.stat(join(logDir, commitFileName(version))).catch(() => null);
+    if (!stat || (stat.mtime?.getTime() ?? Infinity) > cutoff) break;
+    cutoffCommit = version;
+  }
+  let kept: number | null = null;
+  for (const checkpoint of listing.checkpoints) { // newest first
+    if (checkpoint.version > cutoffCommit) continue;
+    try {
+      const head = readCheckpointHead(checkpoint.paths);
+      if (!head.protocol || !head.metaData) continue;
+    } catch {
+      continue; // unreadable: an older one must hold the state
+    }
+    kept = checkpoint.version;
+    break;
+  }
+  if (kept === null || kept === 0) return { checkpoint: kept, deleted: [] };
+  const deleted: string[] = [];
+  for await (const entry of Deno.readDir(logDir)) {
+    const m = entry.isFile ? VERSIONED_RE.exec(entry.name) : null;
+    if (!m || Number(m[1]) >= kept) continue;
+    try {
+      await Deno.remove(join(logDir, entry.name));
+      deleted.push(entry.name);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return { checkpoint: kept, deleted: deleted.sort() };
+}
