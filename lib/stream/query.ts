@@ -57,7 +57,7 @@ export interface ReadStreamOptions {
   maxRecordsPerFetch?: number;
   /** Least time between GetRecords calls per shard (default `400ms`). */
   minFetchPeriod?: string | number;
-  /** Longest fetch per shard per trigger (default `10s`). */
+  /** Longest fetch per shard per trigger (default `10s`, as Databricks). */
   maxFetchDuration?: string | number;
   /** How often shards are listed again (default `1s`). */
   shardFetchInterval?: string | number;
@@ -118,6 +118,12 @@ export interface WriteStreamOptions {
   onProgress?: (progress: StreamingQueryProgress) => void;
   /** How many progress reports `recentProgress` keeps (default 100). */
   progressRetention?: number;
+  /**
+   * With a processing-time trigger, the least time between two idle
+   * progress reports (numInputRows 0) while no data comes: Spark's
+   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   */
+  noDataProgressEventInterval?: string | number;
 }
 
 /** The checkpoint was written for another stream, or the stream was deleted and recreated since. */
@@ -229,6 +235,8 @@ export class StreamingQuery extends EventTarget {
   readonly #intervalMs: number;
   readonly #availableNow: boolean;
   readonly #retention: number;
+  readonly #noDataIntervalMs: number;
+  #lastProgressAt = 0;
   #source!: KinesisSource;
   #pending: PendingBatch | null = null;
   #nextBatchId = 0;
@@ -242,6 +250,7 @@ export class StreamingQuery extends EventTarget {
   #idleWaiters: { after: number; resolve: () => void }[] = [];
   #wake = new AbortController();
   #triggerCount = 0;
+  #lastMillisBehind: Record<string, number> = {};
 
   /** Use {@linkcode DataStreamWriter.start}. */
   constructor(read: ReadStreamOptions, write: WriteStreamOptions) {
@@ -258,6 +267,7 @@ export class StreamingQuery extends EventTarget {
       schema,
       quarantineTable,
       progressRetention = 100,
+      noDataProgressEventInterval = 10_000,
     } = write;
     if (format !== "delta") {
       throw new TypeError(`Cannot write a stream in format "${format}": only "delta" is supported`);
@@ -295,6 +305,10 @@ export class StreamingQuery extends EventTarget {
       name: `${tableName}_quarantine`,
     });
     this.#retention = progressRetention;
+    this.#noDataIntervalMs = durationMs(
+      "noDataProgressEventInterval",
+      noDataProgressEventInterval,
+    );
     this.#read = read;
     this.#write = write;
     this.#checkpoint = new Checkpoint(this.checkpointLocation);
@@ -379,6 +393,8 @@ export class StreamingQuery extends EventTarget {
 
   /** @internal Reads or creates the checkpoint, checks the stream, restores the offsets. */
   async _init(): Promise<void> {
+    // Trigger.AvailableNow processes what the stream holds when the query starts.
+    const availableNowAtMs = this.#availableNow ? Date.now() : undefined;
     const streamName = this.#read.streamName;
     const stream = await describeStream(this.#kinesis, streamName);
     const createdMs = stream.createdAt?.getTime() ?? null;
@@ -417,6 +433,7 @@ export class StreamingQuery extends EventTarget {
       minFetchPeriodMs: optionalMs("minFetchPeriod", this.#read.minFetchPeriod),
       maxFetchDurationMs: optionalMs("maxFetchDuration", this.#read.maxFetchDuration),
       shardFetchIntervalMs: optionalMs("shardFetchInterval", this.#read.shardFetchInterval),
+      availableNowAtMs,
     });
     const lastOffsets = await this.#checkpoint.latestOffsetsBatch();
     const lastCommit = await this.#checkpoint.latestCommittedBatch();
@@ -449,7 +466,10 @@ export class StreamingQuery extends EventTarget {
           const waiters = this.#idleWaiters;
           this.#idleWaiters = waiters.filter((w) => w.after >= index);
           for (const w of waiters) if (w.after < index) w.resolve();
-          if (this.#availableNow) break;
+          // Available-now stops once every shard is read up to the query's start,
+          // even while records keep arriving.
+          if (this.#availableNow && this.#source.availableNowDone()) break;
+          if (!this.#availableNow && !this.#stopping) await this.#idleProgress(started);
         }
         if (this.#availableNow || this.#stopping) continue;
         const wait = this.#intervalMs - (performance.now() - started);
@@ -467,6 +487,66 @@ export class StreamingQuery extends EventTarget {
       if (this.#ownsClient) this.#kinesis.destroy();
       this.dispatchEvent(new Event("terminated"));
     }
+  }
+
+  /**
+   * Reports an idle trigger (numInputRows 0, Spark's no-data progress) when
+   * no progress was reported for `noDataProgressEventInterval`.
+   */
+  async #idleProgress(triggerStart: number): Promise<void> {
+    const now = performance.now();
+    if (this.#lastProgressAt === 0) this.#lastProgressAt = now;
+    if (now - this.#lastProgressAt < this.#noDataIntervalMs) return;
+    const offset = this.#source.currentOffset();
+    const last = this.lastProgress;
+    const triggerMs = Math.round(now - triggerStart);
+    const progress: StreamingQueryProgress = {
+      id: this.id,
+      runId: this.runId,
+      name: this.name,
+      timestamp: new Date(Date.now() - triggerMs).toISOString(),
+      batchId: this.#nextBatchId,
+      numInputRows: 0,
+      inputRowsPerSecond: 0,
+      processedRowsPerSecond: 0,
+      durationMs: {
+        latestOffset: triggerMs,
+        getBatch: 0,
+        addBatch: 0,
+        walCommit: 0,
+        commitOffsets: 0,
+        triggerExecution: triggerMs,
+      },
+      sources: [{
+        description: `KinesisV2[${this.#read.streamName}]`,
+        startOffset: offset,
+        endOffset: offset,
+        latestOffset: offset,
+        numInputRows: 0,
+        inputRowsPerSecond: 0,
+        processedRowsPerSecond: 0,
+        millisBehindLatest: this.#lastMillisBehind,
+      }],
+      sink: {
+        description: this.#sink.description,
+        numOutputRows: 0,
+        version: last?.sink.version ?? await this.#sink.version(),
+        skipped: false,
+      },
+      numQuarantinedRows: 0,
+      nulledValues: {},
+      invalidValues: {},
+    };
+    await this.#report(progress);
+  }
+
+  async #report(progress: StreamingQueryProgress): Promise<void> {
+    this.#lastProgressAt = performance.now();
+    this.#recent.push(progress);
+    if (this.#recent.length > this.#retention) this.#recent.shift();
+    await this.#checkpoint.appendProgress(this.runId, progress).catch(() => {});
+    this.#write.onProgress?.(progress);
+    this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
   }
 
   /** Runs one trigger; false when there was nothing new. */
@@ -487,6 +567,7 @@ export class StreamingQuery extends EventTarget {
       const start = this.#source.currentOffset();
       const latest = await this.#source.latestOffset(this.#abort.signal);
       millisBehindLatest = latest.millisBehindLatest;
+      this.#lastMillisBehind = millisBehindLatest;
       if (latest.available === 0 && !offsetAdvanced(start, latest.offset)) return false;
       if (this.#stopping && latest.available === 0) return false;
       batch = { batchId: this.#nextBatchId, start, end: latest.offset };
@@ -494,6 +575,7 @@ export class StreamingQuery extends EventTarget {
       const w0 = performance.now();
       await this.#checkpoint.writeOffsets(batch.batchId, batch.end, Date.now());
       walMs = performance.now() - w0;
+      crashPoint("offsets");
     }
     const latestOffsetMs = performance.now() - t0 - walMs;
     this.#lastTriggerStart = triggerStart;
@@ -513,6 +595,7 @@ export class StreamingQuery extends EventTarget {
       await this.#quarantine.addBatch(this.id, batch.batchId, result.quarantine!);
     }
     const written = await this.#sink.addBatch(this.id, batch.batchId, result.df);
+    crashPoint("delta-commit");
     const addBatchMs = performance.now() - a0;
 
     const c0 = performance.now();
@@ -560,13 +643,28 @@ export class StreamingQuery extends EventTarget {
       nulledValues: result.nulled ?? {},
       invalidValues: result.invalid ?? {},
     };
-    this.#recent.push(progress);
-    if (this.#recent.length > this.#retention) this.#recent.shift();
-    await this.#checkpoint.appendProgress(this.runId, progress).catch(() => {});
-    this.#write.onProgress?.(progress);
-    this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
+    await this.#report(progress);
     return true;
   }
+}
+
+/**
+ * Test hook, for crash tests only: `PINSTREAM_TEST_CRASH_AFTER=<point>` makes
+ * the process exit with code 137 (as SIGKILL would) right after that point
+ * of the first batch reaching it: `offsets` (offsets/<n> written, nothing
+ * committed) or `delta-commit` (the table committed batch n, commits/<n> not
+ * yet written). Unset, it does nothing.
+ */
+const CRASH_AFTER = (() => {
+  try {
+    return Deno.env.get("PINSTREAM_TEST_CRASH_AFTER");
+  } catch {
+    return undefined; // no env permission: no hook
+  }
+})();
+
+function crashPoint(point: "offsets" | "delta-commit"): void {
+  if (CRASH_AFTER === point) Deno.exit(137);
 }
 
 /** The progress directory of a checkpoint. */

@@ -38,6 +38,13 @@ export interface KinesisSourceOptions {
   shardFetchIntervalMs?: number;
   /** Longest wait between retries after throttling or a network error, in ms (default 5000). */
   maxBackoffMs?: number;
+  /**
+   * Trigger.AvailableNow: read only what the stream held at this time (ms
+   * since the epoch). A shard is caught up once a GetRecords answers
+   * MillisBehindLatest 0 or returns a record that arrived after it; records
+   * after that point are left for a later run. Default: no bound.
+   */
+  availableNowAtMs?: number;
 }
 
 /** One Kinesis record as the source holds it. */
@@ -72,6 +79,8 @@ class ShardReader {
   ended = false;
   lastFetchAt = 0;
   millisBehindLatest: number | undefined;
+  /** Trigger.AvailableNow: true once everything that arrived before the bound is fetched. */
+  caughtUp = false;
 
   constructor(shardId: string, parents: string[]) {
     this.shardId = shardId;
@@ -109,6 +118,7 @@ export class KinesisSource {
   readonly #maxFetchDurationMs: number;
   readonly #shardFetchIntervalMs: number;
   readonly #maxBackoffMs: number;
+  readonly #availableNowAtMs: number | undefined;
   readonly #readers = new Map<string, ShardReader>();
   #lastListAt = -Infinity;
 
@@ -121,6 +131,7 @@ export class KinesisSource {
       maxFetchDurationMs = 10_000,
       shardFetchIntervalMs = 1_000,
       maxBackoffMs = 5_000,
+      availableNowAtMs,
     } = options;
     if (
       !Number.isInteger(maxRecordsPerFetch) || maxRecordsPerFetch < 1 || maxRecordsPerFetch > 10_000
@@ -149,6 +160,7 @@ export class KinesisSource {
     this.#maxFetchDurationMs = maxFetchDurationMs;
     this.#shardFetchIntervalMs = shardFetchIntervalMs;
     this.#maxBackoffMs = maxBackoffMs;
+    this.#availableNowAtMs = availableNowAtMs;
   }
 
   /** Sets every shard's position to `offset` (the last committed batch's end), dropping buffers. */
@@ -179,9 +191,9 @@ export class KinesisSource {
    * its children are read. Fetching stops early when `signal` aborts.
    */
   async latestOffset(signal?: AbortSignal): Promise<LatestOffset> {
-    await this.#discover();
+    await this.#discover(signal);
     const readable = [...this.#readers.values()].filter((r) =>
-      !r.closed && r.parents.every((p) => this.#readers.get(p)?.closed ?? true)
+      !r.closed && !r.caughtUp && this.#parentsClosed(r)
     );
     await Promise.all(readable.map((r) => this.#fill(r, signal)));
     const shards: SourceOffset["shards"] = {};
@@ -193,6 +205,25 @@ export class KinesisSource {
       if (r.millisBehindLatest !== undefined) millisBehindLatest[r.shardId] = r.millisBehindLatest;
     }
     return { offset: { streamName: this.streamName, shards }, available, millisBehindLatest };
+  }
+
+  /**
+   * Trigger.AvailableNow: whether every shard is done as of the bound: read
+   * to its end and closed in a batch, caught up, or waiting for a parent
+   * that is not closed (a child made after the bound, whose records all
+   * arrived after it). False before the shards were listed.
+   */
+  availableNowDone(): boolean {
+    if (this.#availableNowAtMs === undefined || this.#lastListAt === -Infinity) return false;
+    for (const r of this.#readers.values()) {
+      if (r.closed || r.caughtUp || !this.#parentsClosed(r)) continue;
+      return false;
+    }
+    return true;
+  }
+
+  #parentsClosed(reader: ShardReader): boolean {
+    return reader.parents.every((p) => this.#readers.get(p)?.closed ?? true);
   }
 
   /**
@@ -236,9 +267,10 @@ export class KinesisSource {
     return { df: recordsFrame(this.streamName, out), records: out };
   }
 
-  async #discover(): Promise<void> {
+  async #discover(signal?: AbortSignal): Promise<void> {
     if (performance.now() - this.#lastListAt < this.#shardFetchIntervalMs) return;
-    const shards = await this.#retry(() => listShards(this.#kinesis, this.streamName));
+    const shards = await this.#retry(() => listShards(this.#kinesis, this.streamName), signal);
+    if (shards === undefined) return;
     this.#lastListAt = performance.now();
     for (const s of shards) {
       const parents = [s.parentShardId, s.adjacentParentShardId].filter((p): p is string => !!p);
@@ -257,8 +289,38 @@ export class KinesisSource {
     while (!reader.ended && reader.buffer.length < this.#maxRecordsPerFetch && !signal?.aborted) {
       const n = await this.#fetch(reader, signal);
       if (n < 0) return;
+      if (this.#availableNowAtMs !== undefined) {
+        this.#cutAtBound(reader, n);
+        if (reader.caughtUp) return;
+      }
       if (reader.millisBehindLatest === 0 || performance.now() >= deadline) return;
       if (n === 0 && reader.millisBehindLatest === undefined) return;
+    }
+  }
+
+  /**
+   * Trigger.AvailableNow: drops the records of the last fetch (its `n` last
+   * buffered ones) that arrived after the bound and marks the shard caught
+   * up when it reached the bound. Every fetch starts after the bound (the
+   * query's start), so MillisBehindLatest 0 means all up to it is fetched.
+   */
+  #cutAtBound(reader: ShardReader, n: number): void {
+    const bound = this.#availableNowAtMs!;
+    const first = reader.buffer.length - n;
+    const cut = reader.buffer.findIndex((r, i) =>
+      i >= first && r.approximateArrivalTimestampMs > bound
+    );
+    if (cut !== -1) {
+      reader.buffer.length = cut;
+      // The next read, if any, starts again after the last record kept.
+      reader.iterator = undefined;
+      reader.ended = false;
+      reader.caughtUp = true;
+    } else if (
+      !reader.ended &&
+      (reader.millisBehindLatest === 0 || (n === 0 && reader.millisBehindLatest === undefined))
+    ) {
+      reader.caughtUp = true;
     }
   }
 
@@ -326,8 +388,10 @@ export class KinesisSource {
     return res.ShardIterator;
   }
 
-  async #retry<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn`, retrying throttling and network errors with backoff; undefined when `signal` aborts. */
+  async #retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
     for (let attempt = 0;; attempt++) {
+      if (signal?.aborted) return undefined;
       try {
         return await fn();
       } catch (error) {
@@ -337,7 +401,7 @@ export class KinesisSource {
         if (
           !isThrottling(error) && !isUnreachable(error) && awsErrorName(error) !== "InternalFailure"
         ) throw error;
-        await sleep(this.#backoff(attempt));
+        if (!(await sleep(this.#backoff(attempt), signal))) return undefined;
       }
     }
   }
