@@ -237,7 +237,14 @@ export function readCheckpointHead(paths: string[]): CheckpointHead {
 
 /** Reads the txn actions of a checkpoint with Polars, synchronously. */
 export function readCheckpointTxns(paths: string[]): TxnAction[] {
-  return structRows(readParts(paths, ["txn"]), "txn").map((row) => ({
+  let df: pl.DataFrame;
+  try {
+    // Common case (every writer emits the column): one read, no schema probe.
+    df = pl.concat(paths.map((path) => pl.readParquet(path, { columns: ["txn"] })));
+  } catch {
+    df = readParts(paths, ["txn"]);
+  }
+  return structRows(df, "txn").map((row) => ({
     appId: String(row.appId),
     version: Number(row.version),
     ...(row.lastUpdated == null ? {} : { lastUpdated: Number(row.lastUpdated) }),
