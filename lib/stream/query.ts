@@ -12,6 +12,11 @@
  * offsets, and the sink skips what the table already has: every record
  * lands exactly once.
  *
+ * With no new data, a processing-time query reports an idle progress
+ * (numInputRows 0) at most every `noDataProgressEventInterval` (10 s), as
+ * Spark does. `PINSTREAM_TEST_CRASH_AFTER` is a test hook for crash tests
+ * (`crashPoint` below).
+ *
  * @module
  */
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
@@ -63,7 +68,12 @@ export interface ReadStreamOptions {
   shardFetchInterval?: string | number;
 }
 
-/** A trigger: every interval (`processingTime`), or drain what is there and stop (`availableNow`). */
+/**
+ * A trigger: every interval (`processingTime`), or `availableNow`: process
+ * what the stream held when the query started, in as many batches as
+ * `maxRecordsPerFetch` needs, then stop, even while records keep arriving
+ * (Spark's Trigger.AvailableNow).
+ */
 export type Trigger = { processingTime: string | number } | { availableNow: true };
 
 /** What a transform returns for a batch. */

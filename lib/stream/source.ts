@@ -32,7 +32,7 @@ export interface KinesisSourceOptions {
   maxRecordsPerFetch?: number;
   /** Least time between two GetRecords calls on one shard, in ms (default 400: AWS allows 5/s). */
   minFetchPeriodMs?: number;
-  /** Longest time one trigger spends fetching a shard, in ms (default 10000). */
+  /** Longest time one trigger spends fetching a shard, in ms (default 10000, Databricks' `maxFetchDuration` 10s). */
   maxFetchDurationMs?: number;
   /** How often to list the shards again to find new ones, in ms (default 1000). */
   shardFetchIntervalMs?: number;

@@ -81,10 +81,20 @@ Deno.test({
             await new Promise((r) => setTimeout(r, 100));
           }
         })();
+        const pinCheckpoint = new Checkpoint(join(dir, "checkpoints", queryName(USER, "pin")));
         try {
           for (let i = 0; i < KILLS; i++) {
             const child = runQueries(env, ["--trigger", "200ms", "--min-fetch-period", "100ms"]);
             await runningLine(child);
+            if (i % 2 === 1) {
+              // Every other run dies only after this run committed a batch, so that the kills
+              // hit working queries even on a loaded machine where start-up takes seconds.
+              const before = await pinCheckpoint.latestCommittedBatch();
+              for (let j = 0; j < 300; j++) {
+                if (await pinCheckpoint.latestCommittedBatch() > before) break;
+                await new Promise((r) => setTimeout(r, 50));
+              }
+            }
             await new Promise((r) => setTimeout(r, Math.random() * 2500));
             try {
               child.kill("SIGKILL");
@@ -99,9 +109,7 @@ Deno.test({
           await producer;
         }
         // The killed runs did commit batches: the kills hit a working query, not only its start.
-        const committed = await new Checkpoint(
-          join(dir, "checkpoints", queryName(USER, "pin")),
-        ).latestCommittedBatch();
+        const committed = await pinCheckpoint.latestCommittedBatch();
         assert.ok(committed >= 1, `only ${committed + 1} batches committed before the last run`);
         const last = runQueries(env, ["--trigger", "available-now", "--min-fetch-period", "50ms"]);
         const { code, stderr } = await last.output();
