@@ -302,7 +302,12 @@ export class KinesisSource {
    * Trigger.AvailableNow: drops the records of the last fetch (its `n` last
    * buffered ones) that arrived after the bound and marks the shard caught
    * up when it reached the bound. Every fetch starts after the bound (the
-   * query's start), so MillisBehindLatest 0 means all up to it is fetched.
+   * query's start), so MillisBehindLatest 0 means all up to it is fetched;
+   * caught up needs an empty answer too, as a closed shard answers its last
+   * records with MillisBehindLatest 0 and a next iterator, then nothing and
+   * no iterator (ended): it must be closed in a batch so its children are
+   * read. A shard left caught up and open therefore was open after the
+   * bound, and its children hold only records that arrived after it.
    */
   #cutAtBound(reader: ShardReader, n: number): void {
     const bound = this.#availableNowAtMs!;
@@ -318,7 +323,7 @@ export class KinesisSource {
       reader.caughtUp = true;
     } else if (
       !reader.ended &&
-      (reader.millisBehindLatest === 0 || (n === 0 && reader.millisBehindLatest === undefined))
+      n === 0 && (reader.millisBehindLatest === 0 || reader.millisBehindLatest === undefined)
     ) {
       reader.caughtUp = true;
     }
