@@ -245,11 +245,13 @@ function emptyView(): QueryView {
 }
 
 function updateView(view: QueryView, p: StreamingQueryProgress): void {
+  view.behindMs = maxMillisBehind(p);
+  // An idle report (no new records) says only that the query is alive.
+  if (p.numInputRows === 0) return;
   if (!p.sink.skipped) view.committed += p.sink.numOutputRows;
   view.quarantined += p.numQuarantinedRows;
   view.rowsPerSecond = p.processedRowsPerSecond;
   view.lastBatchMs = p.durationMs.triggerExecution;
-  view.behindMs = maxMillisBehind(p);
   view.version = p.sink.version;
   view.batches++;
 }
