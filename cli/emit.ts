@@ -11,14 +11,9 @@ import { loadConfig } from "../lib/config.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
 import type { ApiServer } from "../lib/api/app.ts";
 import { connectKinesis, type KinesisConnection, startApi } from "./_local.ts";
-import {
-  DEFAULT_SOURCE_DIR,
-  type EmitStats,
-  Emitter,
-  formatStreamLine,
-  MAX_BATCH,
-} from "../lib/emit/mod.ts";
-import { durationFlag, numberFlag, onShutdownSignal, parseFlags, runMain } from "./_args.ts";
+import { type EmitStats, Emitter, formatStreamLine } from "../lib/emit/mod.ts";
+import { onShutdownSignal, parseFlags, runMain } from "./_args.ts";
+import { EMIT_FLAGS, emitOptionsFromFlags } from "./_emit_flags.ts";
 
 const USAGE = `Usage: deno task emit [options]
 
@@ -31,23 +26,11 @@ Ctrl-C stops it and prints a summary.`;
 await runMain(async () => {
   const { flags } = parseFlags(Deno.args, {
     api: { type: "string", help: "API base URL (env API_URL; default: start one here)" },
-    count: { type: "string", help: "send N rows per stream, then exit" },
-    rate: { type: "string", help: "rows per second per stream, no pause (default: 0-2 s pause)" },
-    duration: { type: "string", help: "stop after this long, e.g. 30s, 5m" },
-    batch: {
-      type: "string",
-      help:
-        `rows per PutRecords request through /records, 2 to ${MAX_BATCH} (default: one PUT per row)`,
-    },
-    seed: { type: "string", help: "PRNG seed that picks the rows (default random, printed)" },
-    source: { type: "string", help: `source directory (default ${DEFAULT_SOURCE_DIR})` },
+    ...EMIT_FLAGS,
     "user-id": { type: "string", help: "names the streams (env USER_ID, default 12c0d092d679)" },
   }, USAGE);
-  const count = numberFlag("count", flags.count, { min: 1 });
-  const rate = numberFlag("rate", flags.rate, { min: 0.001, max: 1_000_000, integer: false });
-  const durationMs = durationFlag("duration", flags.duration);
-  const batch = numberFlag("batch", flags.batch, { min: 1, max: MAX_BATCH });
-  const seed = numberFlag("seed", flags.seed, { min: 0, max: 2 ** 32 - 1 });
+  const emitOptions = emitOptionsFromFlags(flags);
+  const { count, rate, batch } = emitOptions;
   const config = loadConfig({
     flags: { api: flags.api as string | undefined, userId: flags["user-id"] as string | undefined },
   });
@@ -71,12 +54,7 @@ await runMain(async () => {
       apiUrl,
       apiKey: config.apiKey,
       userId: config.userId,
-      source: (flags.source as string | undefined) ?? DEFAULT_SOURCE_DIR,
-      seed,
-      rate,
-      count,
-      durationMs,
-      batch: batch !== undefined && batch > 1 ? batch : 0,
+      ...emitOptions,
       signal: stopping.signal,
       onProgress: progressPrinter(),
       onFailure: (f) =>

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { loadConfig, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
-import { DEFAULT_SOURCE_DIR, Emitter, MAX_BATCH } from "../lib/emit/mod.ts";
+import { Emitter } from "../lib/emit/mod.ts";
 import {
   maxMillisBehind,
   queryName,
@@ -20,14 +20,8 @@ import {
 } from "../lib/stream/mod.ts";
 import { Catalog } from "../lib/catalog.ts";
 import { connectKinesis, startApi } from "./_local.ts";
-import {
-  durationFlag,
-  numberFlag,
-  onShutdownSignal,
-  parseFlags,
-  runMain,
-  UsageError,
-} from "./_args.ts";
+import { durationFlag, onShutdownSignal, parseFlags, runMain, UsageError } from "./_args.ts";
+import { EMIT_FLAGS, emitOptionsFromFlags } from "./_emit_flags.ts";
 
 const USAGE = `Usage: deno task stream [options]
 
@@ -52,19 +46,12 @@ interface QueryView {
 
 await runMain(async () => {
   const { flags } = parseFlags(Deno.args, {
+    ...EMIT_FLAGS,
     count: { type: "string", help: "post N rows per stream, exit 0 once all are committed" },
-    duration: { type: "string", help: "stop after this long, e.g. 30s, 5m" },
-    rate: {
-      type: "string",
-      help: "rows per second per stream (default: the course's 0-2 s pause)",
-    },
-    batch: { type: "string", help: `post through /records in batches of 2 to ${MAX_BATCH}` },
     trigger: {
       type: "string",
       help: "processing-time trigger of the queries, e.g. 250ms, 1s (default 1s)",
     },
-    seed: { type: "string", help: "PRNG seed that picks the rows" },
-    source: { type: "string", help: `source directory (default ${DEFAULT_SOURCE_DIR})` },
     "user-id": { type: "string", help: "names streams and tables (env USER_ID)" },
     endpoint: { type: "string", help: "Kinesis endpoint (env KINESIS_ENDPOINT)" },
     aws: { type: "boolean", help: "use real AWS Kinesis (credentials from the SDK's chain)" },
@@ -75,11 +62,8 @@ await runMain(async () => {
       help: "discard the three queries' checkpoints first (says what it discards)",
     },
   }, USAGE);
-  const count = numberFlag("count", flags.count, { min: 1 });
-  const durationMs = durationFlag("duration", flags.duration);
-  const rate = numberFlag("rate", flags.rate, { min: 0.001, max: 1_000_000, integer: false });
-  const batch = numberFlag("batch", flags.batch, { min: 1, max: MAX_BATCH });
-  const seed = numberFlag("seed", flags.seed, { min: 0, max: 2 ** 32 - 1 });
+  const emitOptions = emitOptionsFromFlags(flags);
+  const { count, durationMs } = emitOptions;
   const triggerMs = durationFlag("trigger", flags.trigger) ?? 1_000;
   if (triggerMs < 10) {
     throw new UsageError(`Invalid --trigger "${flags.trigger}": expected at least 10ms`);
@@ -150,12 +134,7 @@ await runMain(async () => {
       apiUrl: server.url,
       apiKey: config.apiKey,
       userId: config.userId,
-      source: (flags.source as string | undefined) ?? DEFAULT_SOURCE_DIR,
-      seed,
-      rate,
-      count,
-      durationMs,
-      batch: batch !== undefined && batch > 1 ? batch : 0,
+      ...emitOptions,
       signal: stopping.signal,
       onFailure: (f) => console.error(`failed: ${f.kind} row ${f.index}: ${f.reason}`),
     });
