@@ -207,7 +207,8 @@ function makeRow(source: SourceTables, n: number): { kind: RecordKind; data: unk
 
 // ---------------------------------------------------------------- posting
 
-interface PostOptions {
+/** Options of {@linkcode postSteady}. */
+export interface PostOptions {
   rate: number;
   durationMs: number;
   batch: boolean;
@@ -217,9 +218,14 @@ interface PostOptions {
   okAt: Map<number, number>;
 }
 
-/** Posts rows through the API at `rate` for `durationMs`; returns the next row number and failures. */
-async function postSteady(
-  ctx: Context,
+/**
+ * Posts rows through the API at `rate` for `durationMs`; returns the next row
+ * number and failures. Nothing is sent after `durationMs`: a saturated
+ * emulator must not stretch the posting (rows due but not sent by then are
+ * skipped, not posted late); only the requests in flight at the end finish.
+ */
+export async function postSteady(
+  ctx: Pick<Context, "apiUrl" | "signal" | "source">,
   streams: Record<RecordKind, string>,
   options: PostOptions,
 ): Promise<{ next: number; failed: number }> {
@@ -227,15 +233,19 @@ async function postSteady(
   const tickMs = batch ? 50 : 5;
   const inFlight = new Set<Promise<void>>();
   let failed = 0;
-  const launch = async (task: () => Promise<number>) => {
-    while (inFlight.size >= MAX_IN_FLIGHT[batch ? "batch" : "single"]) await Promise.race(inFlight);
-    const p = task().then((f) => void (failed += f)).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  };
   const t0 = performance.now();
   const end = t0 + durationMs;
+  const open = () => performance.now() < end && !ctx.signal.aborted;
+  /** Starts `task` once a slot is free; false (nothing started) when the window closed meanwhile. */
+  const launch = async (task: () => Promise<number>): Promise<boolean> => {
+    while (inFlight.size >= MAX_IN_FLIGHT[batch ? "batch" : "single"]) await Promise.race(inFlight);
+    if (!open()) return false;
+    const p = task().then((f) => void (failed += f)).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    return true;
+  };
   let next = options.from;
-  while (performance.now() < end && !ctx.signal.aborted) {
+  posting: while (open()) {
     const due = options.from + Math.floor((performance.now() - t0) / 1000 * rate);
     if (batch) {
       const byKind = new Map<RecordKind, { n: number; data: unknown }[]>();
@@ -247,14 +257,14 @@ async function postSteady(
       for (const [kind, rows] of byKind) {
         for (let i = 0; i < rows.length; i += 500) {
           const chunk = rows.slice(i, i + 500);
-          await launch(() => putBatch(ctx, streams[kind], chunk, okAt));
+          if (!(await launch(() => putBatch(ctx, streams[kind], chunk, okAt)))) break posting;
         }
       }
     } else {
-      while (next < due && performance.now() < end && !ctx.signal.aborted) {
+      while (next < due && open()) {
         const n = next++;
         const { kind, data } = makeRow(ctx.source, n);
-        await launch(() => putOne(ctx, streams[kind], n, data, okAt));
+        if (!(await launch(() => putOne(ctx, streams[kind], n, data, okAt)))) break posting;
       }
     }
     await sleep(tickMs, ctx.signal);
@@ -263,7 +273,11 @@ async function postSteady(
   return { next, failed };
 }
 
-async function apiPut(ctx: Context, path: string, body: unknown): Promise<Response> {
+async function apiPut(
+  ctx: Pick<Context, "apiUrl" | "signal">,
+  path: string,
+  body: unknown,
+): Promise<Response> {
   return await fetch(`${ctx.apiUrl}${path}`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
@@ -274,7 +288,7 @@ async function apiPut(ctx: Context, path: string, body: unknown): Promise<Respon
 
 /** One row with `PUT /streams/{s}/record`, retried; returns 1 when it failed for good. */
 async function putOne(
-  ctx: Context,
+  ctx: Pick<Context, "apiUrl" | "signal">,
   stream: string,
   n: number,
   data: unknown,
@@ -301,7 +315,7 @@ async function putOne(
 
 /** Rows with `PUT /streams/{s}/records` (PutRecords), failed entries retried; returns failures. */
 async function putBatch(
-  ctx: Context,
+  ctx: Pick<Context, "apiUrl" | "signal">,
   stream: string,
   rows: { n: number; data: unknown }[],
   okAt: Map<number, number>,
@@ -557,6 +571,49 @@ async function rawDrain(
   return { records, bytes, ms: performance.now() - t0 };
 }
 
+/**
+ * The measured rows (from `from`) acknowledged but never seen in a table,
+ * split by whether the stream holds them: every shard read back from
+ * TRIM_HORIZON until an empty answer at the tip.
+ */
+async function missingRows(
+  kinesis: KinesisClient,
+  streams: Record<RecordKind, string>,
+  okAt: Map<number, number>,
+  watch: TableWatch,
+  from: number,
+): Promise<{ fromStream: number; sample: number[] }> {
+  const inStream = new Set<number>();
+  const decoder = new TextDecoder();
+  for (const stream of Object.values(streams)) {
+    for (const shard of await listShards(kinesis, stream)) {
+      let { ShardIterator: iterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.shardId,
+          ShardIteratorType: "TRIM_HORIZON",
+        }),
+      );
+      while (iterator) {
+        const res = await kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+        );
+        for (const r of res.Records ?? []) {
+          const row = JSON.parse(decoder.decode(r.Data)) as { ind?: number; index?: number };
+          inStream.add(Number(row.ind ?? row.index));
+        }
+        if (!res.Records?.length && res.MillisBehindLatest === 0) break;
+        iterator = res.NextShardIterator;
+      }
+    }
+  }
+  const missing = [...okAt.keys()].filter((n) => n >= from && !watch.visibleAt.has(n));
+  return {
+    fromStream: missing.filter((n) => !inStream.has(n)).length,
+    sample: missing.slice(0, 5),
+  };
+}
+
 interface DrainResult {
   /** Rows committed by the available-now queries. */
   rows: number;
@@ -611,7 +668,10 @@ interface RateResult {
   postedPerSecond: number;
   failed: number;
   measured: number;
+  /** Acknowledged rows never seen in a table (absentFromStream of them not even in the stream). */
   missing: number;
+  /** Acknowledged by the API but absent from the stream read back from TRIM_HORIZON: the emulator's. */
+  absentFromStream: number;
   freshness: number[];
   committedPerSecond: number;
   commits: number;
@@ -647,8 +707,8 @@ async function ratePhase(
   const measured = await postSteady(ctx, streams, { ...o, from: warm.next, okAt });
   // The window is the posting time; requests still in flight after it count as late, not slow.
   const m1 = m0 + o.durationMs;
-  // Every acknowledged row should become visible; give up 30 s after posting ends.
-  const deadline = m1 + 30_000;
+  // Every acknowledged row should become visible; give up 30 s after the last answer.
+  const deadline = performance.now() + 30_000;
   while (performance.now() < deadline && !ctx.signal.aborted) {
     if ([...okAt.keys()].every((n) => watch.visibleAt.has(n))) break;
     await sleep(50, ctx.signal);
@@ -669,6 +729,7 @@ async function ratePhase(
     else freshness.push(seen - ok);
   }
   freshness.sort((a, b) => a - b);
+  const absent = missing ? await missingRows(ctx.kinesis, streams, okAt, watch, warm.next) : null;
   const windowS = (m1 - m0) / 1000;
   const committedInWindow = [...watch.visibleAt.values()].filter((t) => t >= m0 && t <= m1).length;
   const drained = await drain(ctx, userId, "drain");
@@ -682,6 +743,7 @@ async function ratePhase(
     failed: measured.failed + warm.failed,
     measured: freshness.length + missing,
     missing,
+    absentFromStream: absent?.fromStream ?? 0,
     freshness,
     committedPerSecond: committedInWindow / windowS,
     commits: watch.commits,
@@ -698,6 +760,13 @@ async function ratePhase(
       rowsPerS(drained.raw.records, drained.raw.ms)
     } rows/s`,
   );
+  if (absent) {
+    console.log(
+      `missing ${missing}: ${absent.fromStream} acknowledged but absent from the stream ` +
+        `(emulator), ${missing - absent.fromStream} in the stream but absent from the tables; ` +
+        `e.g. ${absent.sample.join(", ")}`,
+    );
+  }
   return result;
 }
 
@@ -817,7 +886,7 @@ function printRates(results: RateResult[], triggerMs: number): void {
       r.postedPerSecond.toFixed(0),
       r.committedPerSecond.toFixed(0),
       String(r.measured),
-      String(r.missing),
+      r.absentFromStream ? `${r.missing} (${r.absentFromStream} not in stream)` : String(r.missing),
       pct(r.freshness, 0.5).toFixed(0),
       pct(r.freshness, 0.99).toFixed(0),
       (r.freshness.at(-1) ?? NaN).toFixed(0),
