@@ -23,12 +23,7 @@
  *
  * @module
  */
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  PutRecordsCommand,
-} from "@aws-sdk/client-kinesis";
+import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { type ApiServer, serveApi } from "../lib/api/app.ts";
@@ -39,6 +34,7 @@ import { dataFilePath } from "../lib/delta/read.ts";
 import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
 import { deleteStream, ensureStreams, listShards } from "../lib/kinesis/admin.ts";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
+import { readShard, readStreamRecords } from "../lib/kinesis/read.ts";
 import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
 import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
 import {
@@ -549,22 +545,10 @@ async function rawDrain(
   let bytes = 0;
   await Promise.all(streams.map(async (stream) => {
     await Promise.all((await listShards(kinesis, stream)).map(async (shard) => {
-      let { ShardIterator: iterator } = await kinesis.send(
-        new GetShardIteratorCommand({
-          StreamName: stream,
-          ShardId: shard.shardId,
-          ShardIteratorType: "TRIM_HORIZON",
-        }),
-      );
-      while (iterator) {
-        const res = await kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-        );
-        for (const r of res.Records ?? []) bytes += r.Data?.byteLength ?? 0;
-        records += res.Records?.length ?? 0;
-        // Caught up, as the query's source decides it too.
-        if (res.MillisBehindLatest === 0) break;
-        iterator = res.NextShardIterator;
+      // Caught up, as the query's source decides it too.
+      for await (const page of readShard(kinesis, stream, shard.shardId)) {
+        for (const r of page) bytes += r.Data?.byteLength ?? 0;
+        records += page.length;
       }
     }));
   }));
@@ -586,25 +570,9 @@ async function missingRows(
   const inStream = new Set<number>();
   const decoder = new TextDecoder();
   for (const stream of Object.values(streams)) {
-    for (const shard of await listShards(kinesis, stream)) {
-      let { ShardIterator: iterator } = await kinesis.send(
-        new GetShardIteratorCommand({
-          StreamName: stream,
-          ShardId: shard.shardId,
-          ShardIteratorType: "TRIM_HORIZON",
-        }),
-      );
-      while (iterator) {
-        const res = await kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-        );
-        for (const r of res.Records ?? []) {
-          const row = JSON.parse(decoder.decode(r.Data)) as { ind?: number; index?: number };
-          inStream.add(Number(row.ind ?? row.index));
-        }
-        if (!res.Records?.length && res.MillisBehindLatest === 0) break;
-        iterator = res.NextShardIterator;
-      }
+    for (const r of await readStreamRecords(kinesis, stream, { untilEmpty: true })) {
+      const row = JSON.parse(decoder.decode(r.Data)) as { ind?: number; index?: number };
+      inStream.add(Number(row.ind ?? row.index));
     }
   }
   const missing = [...okAt.keys()].filter((n) => n >= from && !watch.visibleAt.has(n));

@@ -4,15 +4,10 @@
  *
  * @module
  */
-import {
-  type _Record,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-} from "@aws-sdk/client-kinesis";
+import type { _Record, KinesisClient } from "@aws-sdk/client-kinesis";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
 import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
-import { listShards } from "../lib/kinesis/admin.ts";
+import { readStreamRecords } from "../lib/kinesis/read.ts";
 
 /** A running emulator and a client for it. */
 export interface KinesisFixture {
@@ -39,26 +34,8 @@ export async function startKinesis(): Promise<KinesisFixture> {
 export const KINESIS_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
 
 /** Every record in every shard of a stream, from TRIM_HORIZON, in shard order. */
-export async function readAll(kinesis: KinesisClient, stream: string): Promise<_Record[]> {
-  const out: _Record[] = [];
-  for (const shard of await listShards(kinesis, stream)) {
-    let { ShardIterator: iterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: stream,
-        ShardId: shard.shardId,
-        ShardIteratorType: "TRIM_HORIZON",
-      }),
-    );
-    while (iterator) {
-      const res = await kinesis.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-      );
-      out.push(...(res.Records ?? []));
-      if (!res.Records?.length || res.MillisBehindLatest === 0) break;
-      iterator = res.NextShardIterator;
-    }
-  }
-  return out;
+export function readAll(kinesis: KinesisClient, stream: string): Promise<_Record[]> {
+  return readStreamRecords(kinesis, stream);
 }
 
 /** The records of a stream decoded as text. */

@@ -31,6 +31,7 @@ export {
   startEmulator,
   waitUntilAnswering,
 } from "./emulator.ts";
+export { readShard, type ReadShardOptions, readStreamRecords } from "./read.ts";
 export {
   awsErrorName,
   awsErrorStatus,
