@@ -9,7 +9,7 @@ const GEO = "streaming-t1-geo";
 const USER = "streaming-t1-user";
 const row = {
   index: 7528,
-  unique_id: "fbe53c66-3442-4773-b19e-d3ec6f54dddf",
+  unique_id: "0b6f3c2e-5d4a-4f1b-9c3e-8a7d6e5f4c3b",
   title: "Über “quotes”",
 };
 

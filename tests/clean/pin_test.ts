@@ -156,7 +156,7 @@ for (const [text, expected, outcome] of saveLocationCases) {
 Deno.test("cleanPin() renames index to ind, drops downloaded and keeps a full row", async () => {
   const record = {
     index: 7528,
-    unique_id: "fbe53c66-3442-4773-b19e-d3ec6f54dddf",
+    unique_id: "0b6f3c2e-5d4a-4f1b-9c3e-8a7d6e5f4c3b",
     title: "No Title Data Available",
     description: "No description available Story format",
     poster_name: "User Info Error",
@@ -171,7 +171,7 @@ Deno.test("cleanPin() renames index to ind, drops downloaded and keeps a full ro
   const result = await cleanPin(rawFrame("pin", [record]));
   assert.deepEqual(result.df.toRecords(), [{
     ind: 7528,
-    unique_id: "fbe53c66-3442-4773-b19e-d3ec6f54dddf",
+    unique_id: "0b6f3c2e-5d4a-4f1b-9c3e-8a7d6e5f4c3b",
     title: null,
     description: null,
     follower_count: null,
