@@ -107,9 +107,11 @@ export async function writeCheckpoint(
       remove: { path, deletionTimestamp, dataChange, extendedFileMetadata, partitionValues, size },
     }));
   }
-  const ndjson = await Deno.makeTempFile({ prefix: "pinstream-checkpoint-", suffix: ".ndjson" });
   const final = join(logDir, checkpointFileName(state.version));
   const tmp = join(logDir, `.${checkpointFileName(state.version)}.${crypto.randomUUID()}.tmp`);
+  // Beside the checkpoint, hidden like it, so a writer killed here leaves
+  // nothing outside the table (readers skip dot files in _delta_log).
+  const ndjson = `${tmp}.ndjson`;
   try {
     await Deno.writeTextFile(ndjson, lines.join("\n") + "\n");
     const columns = Object.entries(CHECKPOINT_COLUMNS)
