@@ -9,6 +9,7 @@
  */
 import pl from "nodejs-polars";
 import { RECORD_SCHEMAS, type RecordKind } from "../records.ts";
+import { SOURCE_SCHEMA } from "./source.ts";
 
 /** The stage a record failed at. */
 export type DeadLetterStage = "parse" | "validate" | "transform";
@@ -28,12 +29,8 @@ export interface DeadLetter {
 
 /** The columns of a quarantine table (`<table>_quarantine`), in order. */
 export const QUARANTINE_SCHEMA: Record<string, pl.DataType> = {
-  data: pl.String,
-  partitionKey: pl.String,
-  stream: pl.String,
-  shardId: pl.String,
-  sequenceNumber: pl.String,
-  approximateArrivalTimestamp: pl.Datetime("us", "UTC"),
+  // The raw record as the source gave it, then why it was set aside.
+  ...SOURCE_SCHEMA,
   stage: pl.String,
   reason: pl.String,
 };
