@@ -15,12 +15,11 @@ import {
   DeleteStreamCommand,
   DescribeStreamCommand,
   type KinesisClient,
-  ListStreamsCommand,
   PutRecordCommand,
   PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
 import { z } from "zod";
-import { STREAM_NAME_PATTERN } from "../kinesis/admin.ts";
+import { listStreams, STREAM_NAME_PATTERN } from "../kinesis/admin.ts";
 import { awsErrorName, isThrottling, isUnreachable } from "../kinesis/errors.ts";
 
 /** Kinesis' limit for one record: data plus partition key. */
@@ -135,16 +134,7 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
   }
 
   app.get("/streams", async (c) => {
-    const names: string[] = [];
-    let start: string | undefined;
-    while (true) {
-      const out = await callKinesis(() =>
-        kinesis.send(new ListStreamsCommand({ ExclusiveStartStreamName: start, Limit: 100 }))
-      );
-      names.push(...(out.StreamNames ?? []));
-      if (!out.HasMoreStreams || !out.StreamNames?.length) break;
-      start = names.at(-1);
-    }
+    const names = await callKinesis(() => listStreams(kinesis));
     return c.json({ HasMoreStreams: false, StreamNames: names });
   });
 

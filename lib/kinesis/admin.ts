@@ -105,19 +105,19 @@ export async function waitForActive(
 export async function listStreams(kinesis: KinesisClient): Promise<string[]> {
   const names: string[] = [];
   let token: string | undefined;
-  let start: string | undefined;
-  do {
+  while (true) {
     const out = await kinesis.send(
       new ListStreamsCommand(
-        token ? { NextToken: token } : { ExclusiveStartStreamName: start, Limit: 100 },
+        token ? { NextToken: token } : { ExclusiveStartStreamName: names.at(-1), Limit: 100 },
       ),
     );
-    names.push(...(out.StreamNames ?? []));
+    const page = out.StreamNames ?? [];
+    names.push(...page);
+    // An empty page ends the listing too: a server that keeps saying "more"
+    // without names cannot make it loop.
+    if (!out.HasMoreStreams || page.length === 0) return names;
     token = out.NextToken;
-    start = out.HasMoreStreams ? names.at(-1) : undefined;
-    if (!out.HasMoreStreams) break;
-  } while (true);
-  return names;
+  }
 }
 
 /** One shard of a stream, as {@linkcode describeStream} reports it. */
