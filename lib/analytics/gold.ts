@@ -1,0 +1,126 @@
+/**
+ * The gold layer: the nine answers computed from the silver tables in one
+ * pass, and written as Delta tables `<USER_ID>_<name>` in `default`, each
+ * replaced by an overwrite commit.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import type { Catalog } from "../catalog.ts";
+import { tableName } from "../config.ts";
+import { RECORD_KINDS } from "../records.ts";
+import { joinPosts, type SilverFrames } from "./posts.ts";
+import {
+  categoryByAgeGroup,
+  categoryByCountry,
+  categoryByYear,
+  medianFollowersByAgeGroup,
+  medianFollowersByAgeGroupAndJoinYear,
+  medianFollowersByJoinYear,
+  topCountry,
+  topPosterByCountry,
+  usersJoinedByYear,
+} from "./questions.ts";
+import { GOLD_TABLES, type GoldName, goldTableName } from "./tables.ts";
+
+/** The nine answers, by gold table name. */
+export type GoldFrames = Record<GoldName, pl.DataFrame>;
+
+/** The function that answers each question, from the joined posts. */
+export const GOLD_QUESTIONS: Readonly<Record<GoldName, (posts: pl.DataFrame) => pl.DataFrame>> = {
+  category_by_country: categoryByCountry,
+  category_by_year: categoryByYear,
+  top_poster_by_country: topPosterByCountry,
+  top_country: topCountry,
+  category_by_age_group: categoryByAgeGroup,
+  median_followers_by_age_group: medianFollowersByAgeGroup,
+  users_joined_by_year: usersJoinedByYear,
+  median_followers_by_join_year: medianFollowersByJoinYear,
+  median_followers_by_age_group_and_join_year: medianFollowersByAgeGroupAndJoinYear,
+};
+
+/**
+ * Computes the nine answers from the silver frames: the posts are joined
+ * once ({@linkcode joinPosts}), then each question is answered from them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { computeGold } from "./gold.ts";
+ * const gold = computeGold({
+ *   pin: pl.DataFrame({ ind: [1], category: ["art"], poster_name: ["Ann"], follower_count: [5] }),
+ *   geo: pl.DataFrame({ ind: [1], country: ["Chad"], timestamp: [new Date("2019-05-01")] }),
+ *   user: pl.DataFrame({ ind: [1], user_name: ["Ann Lee"], age: [30], date_joined: [new Date("2016-01-01")] }),
+ * });
+ * assert.deepEqual(gold.top_country.toRecords(), [{ country: "Chad", follower_count: 5 }]);
+ * ```
+ */
+export function computeGold(silver: SilverFrames): GoldFrames {
+  const posts = joinPosts(silver).collectSync();
+  return Object.fromEntries(
+    GOLD_TABLES.map(({ name }) => [name, GOLD_QUESTIONS[name](posts)]),
+  ) as GoldFrames;
+}
+
+/**
+ * Reads the three silver tables `<userId>_{pin,geo,user}_table` of the
+ * catalog at their latest versions. A missing table throws
+ * `TableNotFoundError` naming it.
+ */
+export async function readSilverTables(catalog: Catalog, userId: string): Promise<SilverFrames> {
+  const [pin, geo, user] = await Promise.all(
+    RECORD_KINDS.map(async (kind) => await (await catalog.open(tableName(userId, kind))).read()),
+  );
+  return { pin: pin!, geo: geo!, user: user! };
+}
+
+/** Options of {@linkcode writeGoldTables}. */
+export interface WriteGoldTablesOptions {
+  /** The silver frames to answer from. Default: read the silver tables of the catalog. */
+  silver?: SilverFrames;
+  /** The answers to write. Default: computed from `silver` by {@linkcode computeGold}. */
+  gold?: GoldFrames;
+}
+
+/** What {@linkcode writeGoldTables} wrote to one gold table. */
+export interface GoldTableReport {
+  /** The gold table's name without the user id. */
+  name: GoldName;
+  /** Its catalog name, `default.<userId>_<name>`. */
+  table: string;
+  /** Its directory. */
+  path: string;
+  /** The rows it now holds. */
+  rows: number;
+  /** The version the overwrite committed. */
+  version: number;
+}
+
+/**
+ * Computes the nine answers (unless given) and writes each as the Delta
+ * table `default.<userId>_<name>`, created when missing and replaced by one
+ * overwrite commit otherwise, so readers of earlier versions are not
+ * disturbed. A table there with other columns is refused
+ * (`TableExistsError`).
+ */
+export async function writeGoldTables(
+  catalog: Catalog,
+  userId: string,
+  options: WriteGoldTablesOptions = {},
+): Promise<GoldTableReport[]> {
+  for (const { name } of GOLD_TABLES) goldTableName(userId, name);
+  const { silver, gold = computeGold(silver ?? await readSilverTables(catalog, userId)) } = options;
+  const reports: GoldTableReport[] = [];
+  for (const spec of GOLD_TABLES) {
+    const df = gold[spec.name];
+    if (!df) throw new TypeError(`Cannot write the gold tables: ${spec.name} is missing`);
+    const table = `default.${goldTableName(userId, spec.name)}`;
+    const delta = await catalog.createIfNotExists(table, spec.schema, {
+      description: spec.question,
+    });
+    const { version, rows } = await delta.overwrite(df);
+    reports.push({ name: spec.name, table, path: catalog.tablePath(table), rows, version });
+  }
+  return reports;
+}
