@@ -8,6 +8,7 @@
 import type pl from "nodejs-polars";
 import type { Catalog } from "../catalog.ts";
 import { tableName } from "../config.ts";
+import { TableNotFoundError } from "../delta/mod.ts";
 import { RECORD_KINDS } from "../records.ts";
 import { joinPosts, type SilverFrames } from "./posts.ts";
 import {
@@ -65,13 +66,23 @@ export function computeGold(silver: SilverFrames): GoldFrames {
 
 /**
  * Reads the three silver tables `<userId>_{pin,geo,user}_table` of the
- * catalog at their latest versions. A missing table throws
- * `TableNotFoundError` naming it.
+ * catalog at their latest versions, each in table order. A missing table
+ * throws `TableNotFoundError` naming it.
  */
 export async function readSilverTables(catalog: Catalog, userId: string): Promise<SilverFrames> {
-  const [pin, geo, user] = await Promise.all(
-    RECORD_KINDS.map(async (kind) => await (await catalog.open(tableName(userId, kind))).read()),
-  );
+  const [pin, geo, user] = await Promise.all(RECORD_KINDS.map(async (kind) => {
+    const name = `default.${tableName(userId, kind)}`;
+    try {
+      return await (await catalog.open(name)).read();
+    } catch (error) {
+      if (!(error instanceof TableNotFoundError)) throw error;
+      throw new TableNotFoundError(
+        `Cannot read the silver table ${name}: it does not exist in ${catalog.lakehouseDir} ` +
+          "(the streaming queries write it: deno task stream)",
+        { cause: error },
+      );
+    }
+  }));
   return { pin: pin!, geo: geo!, user: user! };
 }
 
@@ -102,7 +113,7 @@ export interface GoldTableReport {
  * table `default.<userId>_<name>`, created when missing and replaced by one
  * overwrite commit otherwise, so readers of earlier versions are not
  * disturbed. A table there with other columns is refused
- * (`TableExistsError`).
+ * (`TableExistsError`) before any table is overwritten.
  */
 export async function writeGoldTables(
   catalog: Catalog,
@@ -111,15 +122,22 @@ export async function writeGoldTables(
 ): Promise<GoldTableReport[]> {
   for (const { name } of GOLD_TABLES) goldTableName(userId, name);
   const { silver, gold = computeGold(silver ?? await readSilverTables(catalog, userId)) } = options;
-  const reports: GoldTableReport[] = [];
+  // Open (or create) all nine first, so a table with other columns stops the
+  // run before any answer is replaced.
+  const tables = [];
   for (const spec of GOLD_TABLES) {
-    const df = gold[spec.name];
-    if (!df) throw new TypeError(`Cannot write the gold tables: ${spec.name} is missing`);
+    if (!gold[spec.name]) {
+      throw new TypeError(`Cannot write the gold tables: ${spec.name} is missing`);
+    }
     const table = `default.${goldTableName(userId, spec.name)}`;
     const delta = await catalog.createIfNotExists(table, spec.schema, {
       description: spec.question,
     });
-    const { version, rows } = await delta.overwrite(df);
+    tables.push({ spec, table, delta });
+  }
+  const reports: GoldTableReport[] = [];
+  for (const { spec, table, delta } of tables) {
+    const { version, rows } = await delta.overwrite(gold[spec.name]);
     reports.push({ name: spec.name, table, path: catalog.tablePath(table), rows, version });
   }
   return reports;

@@ -8,6 +8,7 @@
 import pl from "nodejs-polars";
 import { GEO_SCHEMA, PIN_SCHEMA, type Schema, USER_SCHEMA } from "../../lib/clean/mod.ts";
 import type { GoldName, SilverFrames } from "../../lib/analytics/mod.ts";
+import type { RecordKind } from "../../lib/records.ts";
 
 /** A silver pin row (only the columns the analytics read; the rest are null). */
 export interface PinRow {
@@ -59,7 +60,7 @@ function frame(schema: Schema, rows: Row[]): pl.DataFrame {
 }
 
 /** The silver frames of `rows`, with the exact schemas the pipeline writes. */
-export function silverFrames(rows: SilverRows): SilverFrames {
+export function silverFrames(rows: SilverRows): SilverFrames & Record<RecordKind, pl.DataFrame> {
   return {
     pin: frame(PIN_SCHEMA, rows.pin as unknown as Row[]),
     geo: frame(GEO_SCHEMA, rows.geo as unknown as Row[]),
