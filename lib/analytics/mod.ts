@@ -35,7 +35,6 @@ export {
   ageGroup,
   ageGroupOrder,
   firstPerInd,
-  type Frame,
   joinPosts,
   POST_COLUMNS,
   type SilverFrames,

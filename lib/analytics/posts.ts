@@ -5,9 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-
-/** A Polars frame, eager or lazy. */
-export type Frame = pl.DataFrame | pl.LazyDataFrame;
+import type { AnyFrame } from "../clean/mod.ts";
 
 /**
  * The three silver tables as the streaming queries write them
@@ -16,11 +14,11 @@ export type Frame = pl.DataFrame | pl.LazyDataFrame;
  */
 export interface SilverFrames {
   /** Cleaned pin rows: `ind`, `category`, `poster_name`, `follower_count`, ... */
-  pin: Frame;
+  pin: AnyFrame;
   /** Cleaned geo rows: `ind`, `country`, `timestamp`, ... */
-  geo: Frame;
+  geo: AnyFrame;
   /** Cleaned user rows: `ind`, `user_name`, `age`, `date_joined`. */
-  user: Frame;
+  user: AnyFrame;
 }
 
 /** The columns of a post, as {@linkcode joinPosts} gives them, in order. */
@@ -48,7 +46,7 @@ const SILVER_COLUMNS = {
   user: ["ind", "user_name", "age", "date_joined"],
 } as const;
 
-function lazy(frame: Frame): pl.LazyDataFrame {
+function lazy(frame: AnyFrame): pl.LazyDataFrame {
   return "collectSync" in frame ? frame : frame.lazy();
 }
 
@@ -57,7 +55,7 @@ function lazy(frame: Frame): pl.LazyDataFrame {
  * `ind` in frame order wins (the first committed, since the emitter samples
  * with replacement and a post can arrive twice).
  */
-export function firstPerInd(frame: Frame): pl.LazyDataFrame {
+export function firstPerInd(frame: AnyFrame): pl.LazyDataFrame {
   return lazy(frame)
     .filter(pl.col("ind").isNotNull())
     .unique({ subset: ["ind"], keep: "first", maintainOrder: true });

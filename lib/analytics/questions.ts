@@ -21,7 +21,8 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { ageGroup, ageGroupOrder, type Frame } from "./posts.ts";
+import type { AnyFrame } from "../clean/mod.ts";
+import { ageGroup, ageGroupOrder } from "./posts.ts";
 import { type GoldName, goldTable } from "./tables.ts";
 
 /** Years of `category_by_year` (year of the geo `timestamp`). */
@@ -29,7 +30,7 @@ export const POST_YEARS = { from: 2018, to: 2022 } as const;
 /** Years of the joining answers (year of `date_joined`). */
 export const JOIN_YEARS = { from: 2015, to: 2020 } as const;
 
-function lazy(frame: Frame): pl.LazyDataFrame {
+function lazy(frame: AnyFrame): pl.LazyDataFrame {
   return "collectSync" in frame ? frame : frame.lazy();
 }
 
@@ -70,7 +71,7 @@ function inYears(year: pl.Expr, years: { from: number; to: number }): pl.Expr {
 }
 
 /** Posts with `post_year` = year of `date_joined`, joined 2015 to 2020. */
-function joinedPosts(posts: Frame): pl.LazyDataFrame {
+function joinedPosts(posts: AnyFrame): pl.LazyDataFrame {
   return lazy(posts)
     .withColumns(pl.col("date_joined").dt.year().alias("post_year"))
     .filter(inYears(pl.col("post_year"), JOIN_YEARS));
@@ -94,7 +95,7 @@ function joinedPosts(posts: Frame): pl.LazyDataFrame {
  * ]);
  * ```
  */
-export function categoryByCountry(posts: Frame): pl.DataFrame {
+export function categoryByCountry(posts: AnyFrame): pl.DataFrame {
   return finish("category_by_country", mostPopularCategory(lazy(posts), "country"));
 }
 
@@ -106,7 +107,7 @@ export function categoryByCountry(posts: Frame): pl.DataFrame {
  * `timestamp` from 2018 to 2022, the categories with the most posts (ties
  * kept).
  */
-export function categoryByYear(posts: Frame): pl.DataFrame {
+export function categoryByYear(posts: AnyFrame): pl.DataFrame {
   const rows = lazy(posts)
     .withColumns(pl.col("timestamp").dt.year().alias("post_year"))
     .filter(inYears(pl.col("post_year"), POST_YEARS));
@@ -114,7 +115,7 @@ export function categoryByYear(posts: Frame): pl.DataFrame {
 }
 
 /** Per country, the distinct (poster, count) pairs with the country's largest count. */
-function topPosters(posts: Frame): pl.LazyDataFrame {
+function topPosters(posts: AnyFrame): pl.LazyDataFrame {
   const followers = pl.col("follower_count");
   return lazy(posts)
     .filter(allPresent(["country", "poster_name", "follower_count"]))
@@ -131,7 +132,7 @@ function topPosters(posts: Frame): pl.LazyDataFrame {
  * whose follower count is the country's largest (ties kept, each poster
  * once).
  */
-export function topPosterByCountry(posts: Frame): pl.DataFrame {
+export function topPosterByCountry(posts: AnyFrame): pl.DataFrame {
   return finish("top_poster_by_country", topPosters(posts));
 }
 
@@ -142,7 +143,7 @@ export function topPosterByCountry(posts: Frame): pl.DataFrame {
  * Columns `country, follower_count`: the countries of the posters with the
  * largest follower count of all (one row unless countries tie).
  */
-export function topCountry(posts: Frame): pl.DataFrame {
+export function topCountry(posts: AnyFrame): pl.DataFrame {
   const followers = pl.col("follower_count");
   const rows = topPosters(posts)
     .filter(followers.eq(followers.max()))
@@ -158,7 +159,7 @@ export function topCountry(posts: Frame): pl.DataFrame {
  * Columns `age_group, category, category_count`: per age group (users
  * under 18 are in none), the categories with the most posts (ties kept).
  */
-export function categoryByAgeGroup(posts: Frame): pl.DataFrame {
+export function categoryByAgeGroup(posts: AnyFrame): pl.DataFrame {
   const rows = lazy(posts).withColumns(ageGroup(pl.col("age")).alias("age_group"));
   return finish("category_by_age_group", mostPopularCategory(rows, "age_group"));
 }
@@ -170,7 +171,7 @@ export function categoryByAgeGroup(posts: Frame): pl.DataFrame {
  * Columns `age_group, median_follower_count`: the exact median over the
  * posts of each age group.
  */
-export function medianFollowersByAgeGroup(posts: Frame): pl.DataFrame {
+export function medianFollowersByAgeGroup(posts: AnyFrame): pl.DataFrame {
   const rows = lazy(posts).withColumns(ageGroup(pl.col("age")).alias("age_group"));
   return finish("median_followers_by_age_group", medianFollowers(rows, ["age_group"]));
 }
@@ -182,7 +183,7 @@ export function medianFollowersByAgeGroup(posts: Frame): pl.DataFrame {
  * 2015 to 2020, the number of distinct users, a user being
  * (`user_name`, `date_joined`).
  */
-export function usersJoinedByYear(posts: Frame): pl.DataFrame {
+export function usersJoinedByYear(posts: AnyFrame): pl.DataFrame {
   const rows = joinedPosts(posts)
     .filter(pl.col("user_name").isNotNull())
     .unique({ subset: ["user_name", "date_joined"] })
@@ -198,7 +199,7 @@ export function usersJoinedByYear(posts: Frame): pl.DataFrame {
  * Columns `post_year, median_follower_count`: per year of `date_joined`
  * from 2015 to 2020, the exact median over the posts.
  */
-export function medianFollowersByJoinYear(posts: Frame): pl.DataFrame {
+export function medianFollowersByJoinYear(posts: AnyFrame): pl.DataFrame {
   return finish(
     "median_followers_by_join_year",
     medianFollowers(joinedPosts(posts), ["post_year"]),
@@ -212,7 +213,7 @@ export function medianFollowersByJoinYear(posts: Frame): pl.DataFrame {
  * Columns `age_group, post_year, median_follower_count`: per age group and
  * year of `date_joined` from 2015 to 2020, the exact median over the posts.
  */
-export function medianFollowersByAgeGroupAndJoinYear(posts: Frame): pl.DataFrame {
+export function medianFollowersByAgeGroupAndJoinYear(posts: AnyFrame): pl.DataFrame {
   const rows = joinedPosts(posts).withColumns(ageGroup(pl.col("age")).alias("age_group"));
   return finish(
     "median_followers_by_age_group_and_join_year",
