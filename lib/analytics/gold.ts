@@ -110,17 +110,40 @@ export interface GoldTableReport {
 
 /**
  * Computes the nine answers (unless given) and writes each as the Delta
- * table `default.<userId>_<name>`, created when missing and replaced by one
- * overwrite commit otherwise, so readers of earlier versions are not
- * disturbed. A table there with other columns is refused
+ * table `default.<userId>_<name>`: created (version 0) when missing, then
+ * given the answer's rows by one overwrite commit, so readers of earlier
+ * versions are not disturbed. A table there with other columns is refused
  * (`TableExistsError`) before any table is overwritten.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import pl from "nodejs-polars";
+ * import { Catalog } from "../catalog.ts";
+ * import { writeGoldTables } from "./gold.ts";
+ * const lakehouseDir = await Deno.makeTempDir();
+ * const silver = {
+ *   pin: pl.DataFrame({ ind: [1], category: ["art"], poster_name: ["Ann"], follower_count: [5] }),
+ *   geo: pl.DataFrame({ ind: [1], country: ["Chad"], timestamp: [new Date("2019-05-01")] }),
+ *   user: pl.DataFrame({ ind: [1], user_name: ["Ann Lee"], age: [30], date_joined: [new Date("2016-01-01")] }),
+ * };
+ * const reports = await writeGoldTables(new Catalog({ lakehouseDir }), "u1", { silver });
+ * assert.deepEqual(reports[3], {
+ *   name: "top_country",
+ *   table: "default.u1_top_country",
+ *   path: `${lakehouseDir}/default/u1_top_country`,
+ *   rows: 1,
+ *   version: 1,
+ * });
+ * await Deno.remove(lakehouseDir, { recursive: true });
+ * ```
  */
 export async function writeGoldTables(
   catalog: Catalog,
   userId: string,
   options: WriteGoldTablesOptions = {},
 ): Promise<GoldTableReport[]> {
-  for (const { name } of GOLD_TABLES) goldTableName(userId, name);
+  goldTableName(userId, GOLD_TABLES[0]!.name); // a bad user id fails before any reading
   const { silver, gold = computeGold(silver ?? await readSilverTables(catalog, userId)) } = options;
   // Open (or create) all nine first, so a table with other columns stops the
   // run before any answer is replaced.
