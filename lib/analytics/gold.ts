@@ -66,23 +66,23 @@ export function computeGold(silver: SilverFrames): GoldFrames {
 
 /**
  * Reads the three silver tables `<userId>_{pin,geo,user}_table` of the
- * catalog at their latest versions, each in table order. A missing table
- * throws `TableNotFoundError` naming it.
+ * catalog at their latest versions, each in table order. Missing tables
+ * throw `TableNotFoundError` naming every one of them.
  */
 export async function readSilverTables(catalog: Catalog, userId: string): Promise<SilverFrames> {
-  const [pin, geo, user] = await Promise.all(RECORD_KINDS.map(async (kind) => {
-    const name = `default.${tableName(userId, kind)}`;
-    try {
-      return await (await catalog.open(name)).read();
-    } catch (error) {
-      if (!(error instanceof TableNotFoundError)) throw error;
-      throw new TableNotFoundError(
-        `Cannot read the silver table ${name}: it does not exist in ${catalog.lakehouseDir} ` +
-          "(the streaming queries write it: deno task stream)",
-        { cause: error },
-      );
-    }
-  }));
+  const names = RECORD_KINDS.map((kind) => `default.${tableName(userId, kind)}`);
+  const missing = [];
+  for (const name of names) if (!await catalog.exists(name)) missing.push(name);
+  if (missing.length > 0) {
+    throw new TableNotFoundError(
+      `Cannot read the silver table${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: ` +
+        `${missing.length > 1 ? "they do" : "it does"} not exist in ${catalog.lakehouseDir} ` +
+        "(the streaming queries write them: deno task stream)",
+    );
+  }
+  const frames = [];
+  for (const name of names) frames.push(await (await catalog.open(name)).read());
+  const [pin, geo, user] = frames;
   return { pin: pin!, geo: geo!, user: user! };
 }
 

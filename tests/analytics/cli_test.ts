@@ -81,7 +81,7 @@ Deno.test("deno task analytics without silver tables exits 1 naming the missing 
     assert.equal(code, 1);
     assert.match(
       stderr,
-      /^error: Cannot read the silver table default\.u1_pin_table: it does not exist/,
+      /^error: Cannot read the silver tables default\.u1_pin_table, default\.u1_geo_table, default\.u1_user_table: they do not exist in /,
     );
   });
 });

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { Catalog } from "../../lib/catalog.ts";
-import { TableExistsError } from "../../lib/delta/mod.ts";
+import { TableExistsError, TableNotFoundError } from "../../lib/delta/mod.ts";
 import {
   computeGold,
   GOLD_NAMES,
   GOLD_TABLES,
   goldTable,
   goldTableName,
+  readSilverTables,
   writeGoldTables,
 } from "../../lib/analytics/mod.ts";
 import { withTempDir } from "../_helpers.ts";
@@ -65,5 +66,24 @@ Deno.test("writeGoldTables() refuses a bad user id before reading anything", asy
       /Cannot name a gold table for user id "u-1"/,
     );
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("readSilverTables() names the one silver table that is missing", async () => {
+  await withTempDir(async (dir) => {
+    const catalog = new Catalog({ lakehouseDir: dir });
+    await catalog.create("u1_geo_table", SILVER.geo.schema);
+    await catalog.create("u1_user_table", SILVER.user.schema);
+    await assert.rejects(
+      readSilverTables(catalog, "u1"),
+      (e: unknown) => {
+        assert.ok(e instanceof TableNotFoundError);
+        assert.match(
+          e.message,
+          /^Cannot read the silver table default\.u1_pin_table: it does not exist in /,
+        );
+        return true;
+      },
+    );
   });
 });
