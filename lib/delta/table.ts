@@ -10,7 +10,7 @@ import type pl from "nodejs-polars";
 import config from "../../deno.json" with { type: "json" };
 import type { Action, AddAction, Commit, CommitInfoAction, RemoveAction } from "./actions.ts";
 import { serializeActions } from "./actions.ts";
-import { commitFileName, listLog, LOG_DIR, putIfAbsent } from "./log.ts";
+import { commitFileName, listLog, LOG_DIR, putIfAbsent, readCommit } from "./log.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import {
   cleanupExpiredLogs,
@@ -507,6 +507,124 @@ export class DeltaTable {
       snapshot.partitionColumns,
       orderFiles(snapshot.files),
     );
+  }
+
+  /**
+   * Replaces the table's rows by those of `df` in one commit: every live
+   * file is removed (`dataChange: true`) and the new files added, with the
+   * same options as {@linkcode append} (a `txn` batch already committed is
+   * skipped). A concurrent writer that changes the table's files between
+   * the read and the commit makes it throw `CommitConflictError`.
+   */
+  async overwrite(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
+    const {
+      txn,
+      operation = "WRITE",
+      operationParameters,
+      targetFileSize = this.#targetFileSize(),
+      maxCommitAttempts = 100,
+      beforeCommit,
+    } = options;
+    if (!df || typeof (df as { height?: unknown }).height !== "number") {
+      throw new TypeError("Cannot overwrite: expected a Polars DataFrame");
+    }
+    if (txn && (typeof txn.appId !== "string" || txn.appId === "")) {
+      throw new TypeError("Cannot overwrite: txn.appId must be a non-empty string");
+    }
+    if (txn && (!Number.isSafeInteger(txn.version) || txn.version < 0)) {
+      throw new RangeError(`Cannot overwrite: txn.version ${txn.version} must be an integer >= 0`);
+    }
+    await this.refresh();
+    if (txn && (this.#snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) {
+      return { version: this.version, skipped: true, files: 0, rows: 0, bytes: 0, paths: [] };
+    }
+    this.#assertWritable();
+    const prepared = conformToSchema(df, this.schema);
+    const partitionColumns = this.partitionColumns;
+    const adds = prepared.height === 0 ? [] : await writeDataFiles(
+      this.path,
+      prepared,
+      this.schema,
+      partitionColumns,
+      { targetFileSize, numIndexedCols: this.#numIndexedCols() },
+    );
+    const bytes = adds.reduce((sum, a) => sum + a.size, 0);
+    const now = Date.now();
+    const live = this.#snapshot.files;
+    const removes: RemoveAction[] = live.map((a) => ({
+      path: a.path,
+      deletionTimestamp: now,
+      dataChange: true,
+      extendedFileMetadata: true,
+      partitionValues: a.partitionValues,
+      size: a.size,
+    }));
+    try {
+      await beforeCommit?.();
+      const version = await this.#commit(
+        (readVersion) => ({
+          timestamp: Date.now(),
+          operation,
+          operationParameters: stringValues(
+            operationParameters ??
+              { mode: "Overwrite", partitionBy: JSON.stringify(partitionColumns) },
+          ),
+          readVersion,
+          isolationLevel: "Serializable",
+          isBlindAppend: false,
+          operationMetrics: {
+            numFiles: String(adds.length),
+            numOutputRows: String(prepared.height),
+            numOutputBytes: String(bytes),
+            numRemovedFiles: String(removes.length),
+          },
+          engineInfo: ENGINE_INFO,
+          txnId: crypto.randomUUID(),
+        }),
+        {
+          adds,
+          removes,
+          txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now }] : [],
+        },
+        maxCommitAttempts,
+        (winner) => {
+          if (txn && winner.txns.some((t) => t.appId === txn.appId && t.version >= txn.version)) {
+            return true;
+          }
+          if (winner.adds.length > 0 || winner.removes.length > 0 || winner.metaData) {
+            throw new CommitConflictError(
+              `Cannot overwrite ${this.path}: another writer changed the table meanwhile`,
+            );
+          }
+          return false;
+        },
+      );
+      if (version === null) {
+        await this.#deleteUncommitted(adds);
+        return { version: this.version, skipped: true, files: 0, rows: 0, bytes: 0, paths: [] };
+      }
+      const paths = adds.map((a) => a.path);
+      return { version, skipped: false, files: adds.length, rows: prepared.height, bytes, paths };
+    } catch (error) {
+      await this.#deleteUncommitted(adds);
+      throw error;
+    }
+  }
+
+  /**
+   * The actions of commit `version` (for readers that follow the log, such
+   * as a streaming source), or null when that commit file does not exist.
+   */
+  async commitAt(version: number): Promise<Commit | null> {
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new RangeError(`Cannot read commit ${version}: a version is an integer >= 0`);
+    }
+    return await readCommit(join(this.path, LOG_DIR), version);
+  }
+
+  /** Reads the given data files (add actions of this table) in the table's schema. */
+  readFiles(files: readonly AddAction[]): pl.DataFrame {
+    return readDataFiles(this.path, this.schema, this.partitionColumns, [...files]);
   }
 
   /** The newest `limit` rows (from the most recently written files), newest first. */
