@@ -52,12 +52,12 @@ export class Checkpoint {
     this.dir = dir;
   }
 
-  /** The metadata, or null for a new checkpoint. */
-  async readMetadata(): Promise<CheckpointMetadata | null> {
+  /** The metadata, or null for a new checkpoint (`M`: another source's metadata). */
+  async readMetadata<M = CheckpointMetadata>(): Promise<M | null> {
     const text = await readTextOrNull(join(this.dir, "metadata"));
     if (text === null) return null;
     try {
-      return JSON.parse(text) as CheckpointMetadata;
+      return JSON.parse(text) as M;
     } catch (cause) {
       throw new Error(`Cannot read checkpoint ${this.dir}: its metadata file is not JSON`, {
         cause,
@@ -66,7 +66,7 @@ export class Checkpoint {
   }
 
   /** Writes the metadata (once, at the first start). */
-  async writeMetadata(metadata: CheckpointMetadata): Promise<void> {
+  async writeMetadata<M = CheckpointMetadata>(metadata: M): Promise<void> {
     await writeAtomic(join(this.dir, "metadata"), JSON.stringify(metadata) + "\n");
   }
 
@@ -80,19 +80,19 @@ export class Checkpoint {
     return latestBatch(join(this.dir, "commits"));
   }
 
-  /** The end offset of `batchId`, or null when it has none. */
-  async readOffsets(batchId: number): Promise<SourceOffset | null> {
+  /** The end offset of `batchId`, or null when it has none (`O`: another source's offsets). */
+  async readOffsets<O = SourceOffset>(batchId: number): Promise<O | null> {
     const text = await readTextOrNull(join(this.dir, "offsets", String(batchId)));
     if (text === null) return null;
     const lines = text.split("\n");
     if (lines[0] !== "v1" || lines[2] === undefined) {
       throw new Error(`Cannot read offsets/${batchId} of ${this.dir}: unknown format`);
     }
-    return JSON.parse(lines[2]) as SourceOffset;
+    return JSON.parse(lines[2]) as O;
   }
 
   /** Writes `offsets/<batchId>` (Spark's write-ahead log entry) before the batch runs. */
-  async writeOffsets(batchId: number, offset: SourceOffset, batchTimestampMs: number) {
+  async writeOffsets<O = SourceOffset>(batchId: number, offset: O, batchTimestampMs: number) {
     const meta = { batchWatermarkMs: 0, batchTimestampMs, conf: {} };
     await writeAtomic(
       join(this.dir, "offsets", String(batchId)),
