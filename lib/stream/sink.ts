@@ -90,11 +90,7 @@ export class DeltaSink {
    */
   async completeBatch(queryId: string, batchId: number, df: pl.DataFrame): Promise<SinkResult> {
     const table = await this.open(df.schema);
-    const result = await table.overwrite(df, {
-      txn: { appId: queryId, version: batchId },
-      operation: "STREAMING UPDATE",
-      operationParameters: { outputMode: "Complete", queryId, epochId: batchId },
-    });
+    const result = await table.overwrite(df, { txn: { appId: queryId, version: batchId } });
     return { version: result.version, skipped: result.skipped, rows: result.rows };
   }
 }
