@@ -7,6 +7,8 @@
  * - `readStream({format: "delta"})` / {@linkcode DeltaStreamingQuery}: a
  *   Delta table as a source ({@linkcode DeltaSource}), append or complete
  *   output, or `foreachBatch`
+ * - {@linkcode startAnalyticsQuery} / {@linkcode GoldQuery}: the live gold
+ *   query, recomputing the gold tables from the three silver tables
  * - {@linkcode startPipeline}: the three walkthrough queries (pin, geo, user)
  * - {@linkcode KinesisSource}: shard discovery and per-shard reading
  * - {@linkcode parseBatch}: JSON + schema checks, dead letters to quarantine
@@ -98,6 +100,19 @@ export {
   type DeltaWriteStreamOptions,
   type ForeachBatchFunction,
 } from "./delta_query.ts";
+export {
+  type AnalyticsQueryOptions,
+  type GoldCompute,
+  type GoldOffset,
+  GoldQuery,
+  goldQueryName,
+  type GoldQueryProgress,
+  goldTableName,
+  type GoldTableProgress,
+  type SilverFrames,
+  type SilverVersion,
+  startAnalyticsQuery,
+} from "./gold_query.ts";
 export {
   formatProgress,
   maxMillisBehind,

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { DeltaTable } from "../../lib/delta/mod.ts";
+import {
+  type AnalyticsQueryOptions,
+  type GoldQuery,
+  type GoldQueryProgress,
+  type SilverFrames,
+  startAnalyticsQuery,
+} from "../../lib/stream/mod.ts";
+import { withTempDir } from "../_helpers.ts";
+import { readTable, rowSet } from "./_fixtures.ts";
+
+const USER_ID = "goldtest1";
+const KINDS = ["pin", "geo", "user"] as const;
+
+/** A small stand-in for the analytics answers: counts over the silver tables. */
+function compute(silver: SilverFrames): Record<string, pl.DataFrame> {
+  const count = (name: string) => pl.col("ind").count().cast(pl.Int64).alias(name);
+  return {
+    category_count: silver.pin.groupBy("category").agg(count("category_count")).sort("category"),
+    posts_by_country: silver.pin.join(silver.geo, { on: "ind" }).groupBy("country")
+      .agg(count("posts")).sort("country"),
+    users_total: pl.DataFrame({ users: [silver.user.height] }).withColumns(
+      pl.col("users").cast(pl.Int64),
+    ),
+  };
+}
+
+function pinRows(from: number, to: number): pl.DataFrame {
+  const ind = Array.from({ length: to - from }, (_, i) => from + i);
+  return pl.DataFrame({ ind, category: ind.map((i) => ["art", "food"][i % 2]!) })
+    .withColumns(pl.col("ind").cast(pl.Int64));
+}
+
+function geoRows(from: number, to: number): pl.DataFrame {
+  const ind = Array.from({ length: to - from }, (_, i) => from + i);
+  return pl.DataFrame({ ind, country: ind.map((i) => ["Chile", "Peru", "Togo"][i % 3]!) })
+    .withColumns(pl.col("ind").cast(pl.Int64));
+}
+
+function userRows(from: number, to: number): pl.DataFrame {
+  const ind = Array.from({ length: to - from }, (_, i) => from + i);
+  return pl.DataFrame({ ind, age: ind.map((i) => 20 + i) })
+    .withColumns(pl.col("ind").cast(pl.Int64), pl.col("age").cast(pl.Int64));
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+const ROWS = { pin: pinRows, geo: geoRows, user: userRows };
+
+async function silverTables(lakehouseDir: string): Promise<Record<string, DeltaTable>> {
+  const out: Record<string, DeltaTable> = {};
+  for (const kind of KINDS) {
+    const path = join(lakehouseDir, "default", `${USER_ID}_${kind}_table`);
+    out[kind] = await DeltaTable.create(path, ROWS[kind](0, 1).schema);
+  }
+  return out;
+}
+
+function options(dir: string): AnalyticsQueryOptions {
+  return {
+    compute,
+    userId: USER_ID,
+    lakehouseDir: join(dir, "lakehouse"),
+    checkpointDir: join(dir, "checkpoints"),
+    trigger: { processingTime: 20 },
+  };
+}
+
+/** Checks every gold table against compute() over the silver versions the batch recorded. */
+async function assertGoldMatches(query: GoldQuery, progress: GoldQueryProgress): Promise<void> {
+  const silver = {} as SilverFrames;
+  for (const kind of KINDS) {
+    silver[kind] = await (await DeltaTable.open(query.silverPaths[kind]))
+      .read({ version: progress.silverVersions[kind] });
+  }
+  const expected = compute(silver);
+  assert.deepEqual(Object.keys(progress.tables).sort(), Object.keys(expected).sort());
+  for (const [name, df] of Object.entries(expected)) {
+    const gold = await readTable(query.goldTablePath(name));
+    assert.deepEqual(rowSet(gold), rowSet(df), `gold table ${name}`);
+  }
+}
+
+async function goldVersions(query: GoldQuery): Promise<number[]> {
+  const names = ["category_count", "posts_by_country", "users_total"];
+  return await Promise.all(
+    names.map(async (n) => (await DeltaTable.open(query.goldTablePath(n))).version),
+  );
+}
+
+Deno.test("the live gold query keeps each gold table equal to compute() over the silver versions it recorded", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 6));
+    await silver.geo!.append(geoRows(0, 6));
+    await silver.user!.append(userRows(0, 6));
+    const query = await startAnalyticsQuery(options(dir));
+    try {
+      await query.processAllAvailable();
+      const first = query.lastProgress!;
+      assert.equal(first.batchId, 0);
+      assert.deepEqual(first.silverVersions, { pin: 1, geo: 1, user: 1 });
+      assert.equal(first.numInputRows, 18);
+      assert.deepEqual(first.sources.map((s) => s.endOffset.version), [1, 1, 1]);
+      assert.deepEqual(first.sources.map((s) => s.startOffset), [null, null, null]);
+      await assertGoldMatches(query, first);
+      const categories = await readTable(query.goldTablePath("category_count"));
+      assert.deepEqual(rowSet(categories), [
+        '{"category":"art","category_count":3}',
+        '{"category":"food","category_count":3}',
+      ]);
+
+      await silver.pin!.append(pinRows(6, 9));
+      await silver.geo!.append(geoRows(6, 9));
+      await query.processAllAvailable();
+      // A trigger may fall between the two appends: then two batches, the last on both.
+      const second = query.lastProgress!;
+      assert.ok(second.batchId >= 1);
+      assert.deepEqual(second.silverVersions, { pin: 2, geo: 2, user: 1 });
+      assert.equal(second.sources[2]!.startOffset?.version, 1);
+      await assertGoldMatches(query, second);
+      const gold = await DeltaTable.open(query.goldTablePath("users_total"));
+      assert.equal(await gold.txnVersion(query.id), second.batchId);
+      assert.deepEqual(query.recentProgress.map((p) => p.batchId), range(second.batchId + 1));
+    } finally {
+      await query.stop();
+    }
+    assert.equal(query.isActive, false);
+  });
+});
+
+Deno.test("a restarted gold query computes nothing until a silver table changes, then continues its batch ids", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 4));
+    const first = await startAnalyticsQuery(options(dir));
+    await first.processAllAvailable();
+    await first.stop();
+    const before = await goldVersions(first);
+
+    const second = await startAnalyticsQuery(options(dir));
+    try {
+      await second.processAllAvailable();
+      assert.equal(second.id, first.id);
+      assert.equal(second.recentProgress.length, 0);
+      assert.deepEqual(await goldVersions(second), before);
+
+      await silver.user!.append(userRows(0, 5));
+      await second.processAllAvailable();
+      const progress = second.lastProgress!;
+      assert.equal(progress.batchId, 1);
+      assert.deepEqual(progress.silverVersions, { pin: 1, geo: 0, user: 1 });
+      await assertGoldMatches(second, progress);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+Deno.test("a gold batch with offsets but no commit is re-run on the silver versions it recorded", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 4));
+    await silver.geo!.append(geoRows(0, 4));
+    const first = await startAnalyticsQuery({ ...options(dir), trigger: { availableNow: true } });
+    await first.awaitTermination();
+    const before = await goldVersions(first);
+    // As if the process died after the gold commits, before commits/0.
+    await Deno.remove(join(first.checkpointLocation, "commits", "0"));
+    await silver.pin!.append(pinRows(4, 8));
+
+    const second = await startAnalyticsQuery({ ...options(dir), trigger: { availableNow: true } });
+    await second.awaitTermination();
+    const [rerun, next] = second.recentProgress;
+    assert.equal(rerun!.batchId, 0);
+    assert.deepEqual(rerun!.silverVersions, { pin: 1, geo: 1, user: 0 });
+    assert.ok(Object.values(rerun!.tables).every((t) => t.skipped));
+    assert.deepEqual(Object.values(rerun!.tables).map((t) => t.version), before);
+    assert.equal(next!.batchId, 1);
+    assert.deepEqual(next!.silverVersions, { pin: 2, geo: 1, user: 0 });
+    assert.equal(second.recentProgress.length, 2);
+    await assertGoldMatches(second, next!);
+  });
+});
+
+Deno.test("the gold query waits for all three silver tables to exist", async () => {
+  await withTempDir(async (dir) => {
+    const query = await startAnalyticsQuery(options(dir));
+    try {
+      await query.processAllAvailable();
+      assert.equal(query.recentProgress.length, 0);
+      await silverTables(join(dir, "lakehouse"));
+      await query.processAllAvailable();
+      assert.equal(query.lastProgress!.batchId, 0);
+      assert.deepEqual(query.lastProgress!.silverVersions, { pin: 0, geo: 0, user: 0 });
+      await assertGoldMatches(query, query.lastProgress!);
+    } finally {
+      await query.stop();
+    }
+  });
+});
+
+Deno.test("startAnalyticsQuery() refuses options without a compute function", async () => {
+  await assert.rejects(
+    () => startAnalyticsQuery({} as AnalyticsQueryOptions),
+    /compute must be a function/,
+  );
+});
