@@ -25,6 +25,12 @@ export interface MicroBatchOptions<P> {
   progressRetention?: number;
   /** Called with each batch's progress (also a `progress` event). */
   onProgress?: (progress: P) => void;
+  /**
+   * With a processing-time trigger, the least time between two idle
+   * progress reports (numInputRows 0) while no data comes: Spark's
+   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   */
+  noDataProgressEventInterval?: string | number;
 }
 
 /** A running micro-batch query; `P` is its progress type. */
@@ -47,6 +53,8 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   readonly #intervalMs: number;
   readonly #retention: number;
   readonly #onProgress: ((progress: P) => void) | undefined;
+  readonly #noDataIntervalMs: number;
+  #lastProgressAt = 0;
   #active = false;
   #stopping = false;
   #exception: Error | null = null;
@@ -59,7 +67,14 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   /** Validates the common options. */
   constructor(options: MicroBatchOptions<P>) {
     super();
-    const { queryName, checkpointLocation, trigger, progressRetention = 100, onProgress } = options;
+    const {
+      queryName,
+      checkpointLocation,
+      trigger,
+      progressRetention = 100,
+      onProgress,
+      noDataProgressEventInterval = 10_000,
+    } = options;
     if (typeof checkpointLocation !== "string" || checkpointLocation === "") {
       throw new TypeError("Cannot start a query: checkpointLocation is required");
     }
@@ -75,6 +90,10 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
     this.checkpoint = new Checkpoint(checkpointLocation);
     this.#retention = progressRetention;
     this.#onProgress = onProgress;
+    this.#noDataIntervalMs = durationMs(
+      "noDataProgressEventInterval",
+      noDataProgressEventInterval,
+    );
   }
 
   /** Whether the query is running. */
@@ -156,11 +175,20 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   /** @internal Runs one trigger; false when there was nothing new. */
   protected abstract _trigger(): Promise<boolean>;
 
+  /**
+   * @internal The progress of a trigger that found nothing new (numInputRows
+   * 0), or null to report none; `triggerMs` is how long the trigger took.
+   */
+  protected _idleProgress(_triggerMs: number): P | null | Promise<P | null> {
+    return null;
+  }
+
   /** @internal Called once the loop ends, whatever the reason. */
   protected _close(): void {}
 
   /** @internal Records and announces a batch's progress. */
   protected async _report(progress: P): Promise<void> {
+    this.#lastProgressAt = performance.now();
     this.#recent.push(progress);
     if (this.#recent.length > this.#retention) this.#recent.shift();
     await this.checkpoint.appendProgress(this.runId, progress).catch(() => {});
@@ -174,6 +202,15 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
     this.#finished = this.#loop();
   }
 
+  /** Reports an idle trigger when nothing was reported for `noDataProgressEventInterval`. */
+  async #idle(triggerStart: number): Promise<void> {
+    const now = performance.now();
+    if (this.#lastProgressAt === 0) this.#lastProgressAt = now;
+    if (now - this.#lastProgressAt < this.#noDataIntervalMs) return;
+    const progress = await this._idleProgress(Math.round(now - triggerStart));
+    if (progress) await this._report(progress);
+  }
+
   async #loop(): Promise<void> {
     try {
       while (!this.#stopping) {
@@ -185,6 +222,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
           this.#idleWaiters = waiters.filter((w) => w.after >= index);
           for (const w of waiters) if (w.after < index) w.resolve();
           if (this.availableNow) break;
+          if (!this.#stopping) await this.#idle(started);
         }
         if (this.availableNow || this.#stopping) continue;
         const wait = this.#intervalMs - (performance.now() - started);

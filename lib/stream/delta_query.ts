@@ -86,6 +86,12 @@ export interface DeltaWriteStreamOptions {
   onProgress?: (progress: DeltaQueryProgress) => void;
   /** How many progress reports `recentProgress` keeps (default 100). */
   progressRetention?: number;
+  /**
+   * With a processing-time trigger, the least time between two idle
+   * progress reports (numInputRows 0) while nothing new comes: Spark's
+   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   */
+  noDataProgressEventInterval?: string | number;
 }
 
 /** The progress of a batch of a Delta-source query. */
@@ -194,6 +200,7 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
       foreachBatch,
       onProgress,
       progressRetention,
+      noDataProgressEventInterval,
     } = write;
     if (format !== "delta") {
       throw new TypeError(`Cannot write a stream in format "${format}": only "delta" is supported`);
@@ -212,6 +219,7 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
       trigger,
       progressRetention,
       onProgress,
+      noDataProgressEventInterval,
     });
     const targets = [table, path, foreachBatch].filter((x) => x !== undefined).length;
     if (targets !== 1) {
@@ -279,6 +287,49 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
       this.#nextBatchId = lastCommit + 1;
     }
     if (this.#write.schema) await this.#sink?.open();
+  }
+
+  /** @internal The progress of a trigger that found nothing new. */
+  protected override async _idleProgress(triggerMs: number): Promise<DeltaQueryProgress> {
+    const last = this.lastProgress;
+    const version = this.#sink ? last?.sink.version ?? await this.#sink.version() : -1;
+    return {
+      id: this.id,
+      runId: this.runId,
+      name: this.name,
+      timestamp: new Date(Date.now() - triggerMs).toISOString(),
+      batchId: this.#nextBatchId,
+      numInputRows: 0,
+      inputRowsPerSecond: 0,
+      processedRowsPerSecond: 0,
+      durationMs: {
+        latestOffset: triggerMs,
+        getBatch: 0,
+        addBatch: 0,
+        walCommit: 0,
+        commitOffsets: 0,
+        triggerExecution: triggerMs,
+      },
+      sources: [{
+        description: this.#source.description,
+        startOffset: this.#cursor,
+        endOffset: this.#cursor,
+        latestOffset: this.#cursor,
+        numInputRows: 0,
+        inputRowsPerSecond: 0,
+        processedRowsPerSecond: 0,
+        millisBehindLatest: {},
+      }],
+      sink: {
+        description: this.#sink?.description ?? "ForeachBatchSink",
+        numOutputRows: 0,
+        version,
+        skipped: false,
+      },
+      numQuarantinedRows: 0,
+      nulledValues: {},
+      invalidValues: {},
+    };
   }
 
   /** @internal Runs one batch; false when the table has nothing new. */

@@ -99,6 +99,12 @@ export interface AnalyticsQueryOptions {
   onProgress?: (progress: GoldQueryProgress) => void;
   /** How many progress reports `recentProgress` keeps (default 100). */
   progressRetention?: number;
+  /**
+   * With a processing-time trigger, the least time between two idle
+   * progress reports (numInputRows 0) while nothing new comes: Spark's
+   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   */
+  noDataProgressEventInterval?: string | number;
 }
 
 /** The default gold query name: `<userId>_gold_query`. */
@@ -162,6 +168,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       trigger = { processingTime: "10 seconds" },
       onProgress,
       progressRetention,
+      noDataProgressEventInterval,
     } = options ?? {};
     if (typeof compute !== "function") {
       throw new TypeError("Cannot start the gold query: compute must be a function");
@@ -177,6 +184,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       trigger,
       progressRetention,
       onProgress,
+      noDataProgressEventInterval,
     });
     this.userId = userId;
     this.#catalog = new Catalog(lakehouseDir ? { lakehouseDir } : {});
@@ -240,6 +248,56 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     return out as GoldOffset;
   }
 
+  /** @internal The progress of a trigger that found no new silver version (none before a first batch). */
+  protected override _idleProgress(triggerMs: number): GoldQueryProgress | null {
+    const last = this.#last;
+    if (!last) return null;
+    const previous = this.lastProgress;
+    return {
+      id: this.id,
+      runId: this.runId,
+      name: this.name,
+      timestamp: new Date(Date.now() - triggerMs).toISOString(),
+      batchId: this.#nextBatchId,
+      numInputRows: 0,
+      inputRowsPerSecond: 0,
+      processedRowsPerSecond: 0,
+      durationMs: {
+        latestOffset: triggerMs,
+        getBatch: 0,
+        addBatch: 0,
+        walCommit: 0,
+        commitOffsets: 0,
+        triggerExecution: triggerMs,
+      },
+      sources: RECORD_KINDS.map((kind) => ({
+        description: `DeltaSource[${this.silverPaths[kind]}]`,
+        startOffset: last[kind],
+        endOffset: last[kind],
+        latestOffset: last[kind],
+        numInputRows: 0,
+        inputRowsPerSecond: 0,
+        processedRowsPerSecond: 0,
+        millisBehindLatest: {},
+      })),
+      sink: {
+        description: this.#sinkDescription(),
+        numOutputRows: 0,
+        version: previous?.sink.version ?? -1,
+        skipped: false,
+      },
+      numQuarantinedRows: 0,
+      nulledValues: {},
+      invalidValues: {},
+      silverVersions: versionsOf(last),
+      tables: {},
+    };
+  }
+
+  #sinkDescription(): string {
+    return `GoldTables[${join(this.#catalog.lakehouseDir, "default", `${this.userId}_*`)}]`;
+  }
+
   /** @internal Runs one batch; false when no silver table changed. */
   protected override async _trigger(): Promise<boolean> {
     const triggerStart = performance.now();
@@ -289,13 +347,21 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
         "Cannot write the gold tables: compute must return an object of DataFrames",
       );
     }
-    const tables: Record<string, GoldTableProgress> = {};
+    // Every answer is checked before the first table is written.
     for (const [name, df] of Object.entries(gold)) {
       if (!df || typeof (df as { height?: unknown }).height !== "number") {
         throw new TypeError(
           `Cannot write gold table "${name}": compute did not return a DataFrame`,
         );
       }
+      if (!/^[A-Za-z0-9_]+$/.test(name)) {
+        throw new TypeError(
+          `Cannot write gold table "${name}": names must match [A-Za-z0-9_]+`,
+        );
+      }
+    }
+    const tables: Record<string, GoldTableProgress> = {};
+    for (const [name, df] of Object.entries(gold)) {
       const sink = this.#sink(name);
       const written = await sink.completeBatch(this.id, batchId, df);
       tables[name] = {
@@ -346,9 +412,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
         millisBehindLatest: {},
       })),
       sink: {
-        description: `GoldTables[${
-          join(this.#catalog.lakehouseDir, "default", `${this.userId}_*`)
-        }]`,
+        description: this.#sinkDescription(),
         numOutputRows: written.reduce((n, t) => n + t.rows, 0),
         version: written.reduce((v, t) => Math.max(v, t.version), -1),
         skipped: written.length > 0 && written.every((t) => t.skipped),
@@ -356,9 +420,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       numQuarantinedRows: 0,
       nulledValues: {},
       invalidValues: {},
-      silverVersions: Object.fromEntries(
-        RECORD_KINDS.map((k) => [k, end[k].version]),
-      ) as Record<RecordKind, number>,
+      silverVersions: versionsOf(end),
       tables,
     });
     return true;
@@ -373,6 +435,13 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     }
     return sink;
   }
+}
+
+function versionsOf(offset: GoldOffset): Record<RecordKind, number> {
+  return Object.fromEntries(RECORD_KINDS.map((k) => [k, offset[k].version])) as Record<
+    RecordKind,
+    number
+  >;
 }
 
 function sameVersions(a: GoldOffset, b: GoldOffset): boolean {

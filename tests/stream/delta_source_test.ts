@@ -243,3 +243,69 @@ Deno.test("foreachBatch gets each batch's rows and id instead of a target table"
     assert.equal(await DeltaTable.exists(join(dir, "target")), false);
   });
 });
+
+Deno.test("an idle Delta-source query reports no-data progress at its offset", async () => {
+  await withTempDir(async (dir) => {
+    const source = await sourceTable(dir);
+    await source.append(rows(0, 2));
+    const query = await readStream({ format: "delta", path: join(dir, "source") })
+      .writeStream({
+        checkpointLocation: join(dir, "checkpoint"),
+        path: join(dir, "target"),
+        trigger: { processingTime: 20 },
+        noDataProgressEventInterval: 0,
+      })
+      .start();
+    try {
+      const idle = new Promise<DeltaQueryProgress>((resolve) =>
+        query.addEventListener("progress", (e) => {
+          const p = (e as CustomEvent<DeltaQueryProgress>).detail;
+          if (p.numInputRows === 0) resolve(p);
+        })
+      );
+      const progress = await idle;
+      assert.equal(progress.batchId, 1);
+      assert.deepEqual(
+        progress.sources[0]!.endOffset,
+        query.recentProgress[0]!.sources[0]!.endOffset,
+      );
+      assert.equal(progress.sink.version, 1);
+    } finally {
+      await query.stop();
+    }
+  });
+});
+
+Deno.test("a Delta-source query reads a catalog table and refuses a checkpoint of a recreated table", async () => {
+  await withTempDir(async (dir) => {
+    const lakehouseDir = join(dir, "lakehouse");
+    const path = join(lakehouseDir, "default", "events");
+    const first = await DeltaTable.create(path, rows(0, 1).schema);
+    await first.append(rows(0, 3));
+    const start = () =>
+      readStream({ format: "delta", table: "events", lakehouseDir })
+        .writeStream({
+          checkpointLocation: join(dir, "checkpoint"),
+          table: "events_copy",
+          lakehouseDir,
+          trigger: { availableNow: true },
+        })
+        .start();
+    await (await start()).awaitTermination();
+    assert.deepEqual(ids(await readTable(join(lakehouseDir, "default", "events_copy"))), [0, 1, 2]);
+    await Deno.remove(path, { recursive: true });
+    await DeltaTable.create(path, rows(0, 1).schema);
+    await assert.rejects(start, /was written for table .* holds table/);
+  });
+});
+
+Deno.test("readStream() refuses a startingVersion above the table's latest and a bad maxFilesPerTrigger", async () => {
+  await withTempDir(async (dir) => {
+    await sourceTable(dir);
+    await assert.rejects(() => drain(dir, { startingVersion: 5 }), RangeError);
+    assert.throws(
+      () => readStream({ format: "delta", path: join(dir, "source"), maxFilesPerTrigger: 0 }),
+      /maxFilesPerTrigger/,
+    );
+  });
+});

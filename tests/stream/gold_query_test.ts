@@ -211,3 +211,24 @@ Deno.test("startAnalyticsQuery() refuses options without a compute function", as
     /compute must be a function/,
   );
 });
+
+Deno.test("an idle gold query reports no-data progress with the silver versions of its last batch", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.geo!.append(geoRows(0, 2));
+    const query = await startAnalyticsQuery({ ...options(dir), noDataProgressEventInterval: 0 });
+    try {
+      const idle = await new Promise<GoldQueryProgress>((resolve) =>
+        query.addEventListener("progress", (e) => {
+          const p = (e as CustomEvent<GoldQueryProgress>).detail;
+          if (p.numInputRows === 0) resolve(p);
+        })
+      );
+      assert.equal(idle.batchId, 1);
+      assert.deepEqual(idle.silverVersions, { pin: 0, geo: 1, user: 0 });
+      assert.deepEqual(idle.tables, {});
+    } finally {
+      await query.stop();
+    }
+  });
+});
