@@ -6,8 +6,9 @@
  * `foreachBatch` writing several tables.
  *
  * Each trigger (default every 10 s) looks at the silver tables' latest
- * versions. When any changed since the last batch, the versions are
- * written to `offsets/<batchId>`, each silver table is read AT its
+ * versions. When any has new data since the last batch (commits that
+ * change no data, such as OPTIMIZE or an empty batch, do not count), the
+ * versions are written to `offsets/<batchId>`, each silver table is read AT its
  * recorded version (time travel: a re-run reads the same rows), `compute`
  * turns them into the gold frames, each gold table is overwritten in a
  * commit carrying `txn{appId: query id, version: batchId}`, then
@@ -314,6 +315,11 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       if (this.stopping) return false;
       const latest = await this.#latest();
       if (!latest || (this.#last && sameVersions(this.#last, latest))) return false;
+      if (this.#last && !(await this.#dataChanged(this.#last, latest))) {
+        // Only commits without data change (OPTIMIZE, empty batches): same answer.
+        this.#last = latest;
+        return false;
+      }
       batchId = this.#nextBatchId;
       end = latest;
       const w0 = performance.now();
@@ -424,6 +430,24 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       tables,
     });
     return true;
+  }
+
+  /**
+   * Whether a commit between `from` and `to` of some silver table adds or
+   * removes data (true when a table was recreated).
+   */
+  async #dataChanged(from: GoldOffset, to: GoldOffset): Promise<boolean> {
+    for (const kind of RECORD_KINDS) {
+      if (from[kind].reservoirId !== to[kind].reservoirId) return true;
+      const table = this.#silver.get(kind)!;
+      for (let v = from[kind].version + 1; v <= to[kind].version; v++) {
+        const commit = await table.commitAt(v);
+        if (!commit) return true;
+        const files = [...commit.adds, ...commit.removes];
+        if (commit.metaData || files.some((f) => f.dataChange !== false)) return true;
+      }
+    }
+    return false;
   }
 
   #sink(name: string): DeltaSink {

@@ -232,3 +232,30 @@ Deno.test("an idle gold query reports no-data progress with the silver versions 
     }
   });
 });
+
+Deno.test("silver commits that change no data (OPTIMIZE, an empty batch) do not recompute the gold tables", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 2));
+    await silver.pin!.append(pinRows(2, 4));
+    const query = await startAnalyticsQuery(options(dir));
+    try {
+      await query.processAllAvailable();
+      const before = await goldVersions(query);
+      assert.equal((await silver.pin!.optimize()).filesRemoved, 2);
+      await silver.user!.append(userRows(0, 0));
+      await query.processAllAvailable();
+      assert.equal(query.recentProgress.length, 1);
+      assert.deepEqual(await goldVersions(query), before);
+      await silver.user!.append(userRows(0, 3));
+      await query.processAllAvailable();
+      const last = query.lastProgress!;
+      assert.equal(last.batchId, 1);
+      assert.deepEqual(last.silverVersions, { pin: 3, geo: 0, user: 2 });
+      assert.deepEqual(last.sources.map((s) => s.startOffset?.version), [3, 0, 1]);
+      await assertGoldMatches(query, last);
+    } finally {
+      await query.stop();
+    }
+  });
+});
