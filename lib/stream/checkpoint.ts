@@ -148,17 +148,24 @@ export async function resetCheckpoint(dir: string): Promise<ResetResult> {
   const existed = await exists(dir);
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
   const lastCommittedBatch = existed ? await checkpoint.latestCommittedBatch() : -1;
-  const offsets = lastOffsets >= 0
+  const read = lastOffsets >= 0
     ? await checkpoint.readOffsets(lastOffsets).catch(() => null)
     : null;
   if (existed) await Deno.remove(dir, { recursive: true });
+  // Delta-source and gold checkpoints hold table versions, not shard positions.
+  const kinesis = !metadata || typeof metadata.streamName === "string";
+  const offsets = read && typeof read.shards === "object" ? read : null;
   const shards = offsets ? Object.keys(offsets.shards).length : 0;
-  const message = existed
+  const message = !existed
+    ? `No checkpoint at ${dir}: nothing to discard`
+    : kinesis
     ? `Discarded checkpoint ${dir}: query id ${metadata?.id ?? "unknown"} on stream ${
       metadata?.streamName ?? "unknown"
     }, ${lastCommittedBatch + 1} committed batches and the positions of ${shards} shards; ` +
       "the next start is a new query reading from its initialPosition"
-    : `No checkpoint at ${dir}: nothing to discard`;
+    : `Discarded checkpoint ${dir}: query id ${metadata?.id ?? "unknown"} reading Delta ` +
+      `tables, ${lastCommittedBatch + 1} committed batches and the table versions they read; ` +
+      "the next start is a new query reading its tables from the start";
   return {
     dir,
     existed,

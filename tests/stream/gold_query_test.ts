@@ -6,6 +6,7 @@ import {
   type AnalyticsQueryOptions,
   type GoldQuery,
   type GoldQueryProgress,
+  resetCheckpoint,
   type SilverFrames,
   startAnalyticsQuery,
 } from "../../lib/stream/mod.ts";
@@ -257,5 +258,24 @@ Deno.test("silver commits that change no data (OPTIMIZE, an empty batch) do not 
     } finally {
       await query.stop();
     }
+  });
+});
+
+Deno.test("resetCheckpoint() discards a gold checkpoint, and the next start recomputes with a new query id", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 2));
+    const first = await startAnalyticsQuery({ ...options(dir), trigger: { availableNow: true } });
+    await first.awaitTermination();
+    const reset = await resetCheckpoint(first.checkpointLocation);
+    assert.equal(reset.queryId, first.id);
+    assert.equal(reset.lastCommittedBatch, 0);
+    assert.equal(reset.offsets, null);
+    assert.match(reset.message, /reading Delta tables, 1 committed batches/);
+    const second = await startAnalyticsQuery({ ...options(dir), trigger: { availableNow: true } });
+    await second.awaitTermination();
+    assert.notEqual(second.id, first.id);
+    assert.equal(second.lastProgress!.batchId, 0);
+    await assertGoldMatches(second, second.lastProgress!);
   });
 });
