@@ -201,7 +201,21 @@ export class DataStreamWriter {
  * ```
  */
 export function readStream(options: ReadStreamOptions): KinesisStream;
-/** Starts describing a streaming read of a Delta table (see `DeltaStream`). */
+/**
+ * Starts describing a streaming read of a Delta table (Spark's
+ * `readStream.format("delta")`): the table's rows as of the start, then
+ * each new commit's (`startingVersion`, `maxFilesPerTrigger` default 1000,
+ * `skipChangeCommits`); see `DeltaStream`.
+ *
+ * @example
+ * ```ts ignore
+ * const query = await readStream({ format: "delta", table: "12c0d092d679_pin_table" })
+ *   .writeStream({ checkpointLocation: "./checkpoints/copy", table: "pins_copy" })
+ *   .start();
+ * await query.processAllAvailable();
+ * await query.stop();
+ * ```
+ */
 export function readStream(options: DeltaReadStreamOptions): DeltaStream;
 export function readStream(
   options: ReadStreamOptions | DeltaReadStreamOptions,
