@@ -205,10 +205,13 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     const silver = { ...this.silverPaths };
     let metadata = await this.checkpoint.readMetadata<GoldCheckpointMetadata>();
     if (metadata) {
-      if (JSON.stringify(metadata.gold?.silver) !== JSON.stringify(silver)) {
+      // Tables are matched by name, not path: a lakehouse moved or reached by
+      // another relative path is the same; a recreated silver table only means
+      // the next batch recomputes from it (gold tables keep no other state).
+      if (metadata.gold?.userId !== this.userId) {
         throw new CheckpointMismatchError(
           this.checkpointLocation,
-          `Cannot start the gold query from checkpoint ${this.checkpointLocation}: it was written for other silver tables; use another checkpointDir or reset the checkpoint`,
+          `Cannot start the gold query from checkpoint ${this.checkpointLocation}: it was written for user id "${metadata.gold?.userId}", not "${this.userId}"; use another checkpointDir or reset the checkpoint`,
         );
       }
     } else {

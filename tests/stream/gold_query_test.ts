@@ -279,3 +279,14 @@ Deno.test("resetCheckpoint() discards a gold checkpoint, and the next start reco
     await assertGoldMatches(second, second.lastProgress!);
   });
 });
+
+Deno.test("a gold checkpoint written for another user id is refused", async () => {
+  await withTempDir(async (dir) => {
+    const first = await startAnalyticsQuery({ ...options(dir), queryName: "gold" });
+    await first.stop();
+    await assert.rejects(
+      () => startAnalyticsQuery({ ...options(dir), queryName: "gold", userId: "other1" }),
+      /written for user id "goldtest1", not "other1"/,
+    );
+  });
+});
