@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import pl from "nodejs-polars";
 import { DeltaTable } from "../../lib/delta/mod.ts";
 import {
   type AnalyticsQueryOptions,
@@ -12,64 +11,18 @@ import {
 } from "../../lib/stream/mod.ts";
 import { withTempDir } from "../_helpers.ts";
 import { readTable, rowSet } from "./_fixtures.ts";
-
-const USER_ID = "goldtest1";
-const KINDS = ["pin", "geo", "user"] as const;
-
-/** A small stand-in for the analytics answers: counts over the silver tables. */
-function compute(silver: SilverFrames): Record<string, pl.DataFrame> {
-  const count = (name: string) => pl.col("ind").count().cast(pl.Int64).alias(name);
-  return {
-    category_count: silver.pin.groupBy("category").agg(count("category_count")).sort("category"),
-    posts_by_country: silver.pin.join(silver.geo, { on: "ind" }).groupBy("country")
-      .agg(count("posts")).sort("country"),
-    users_total: pl.DataFrame({ users: [silver.user.height] }).withColumns(
-      pl.col("users").cast(pl.Int64),
-    ),
-  };
-}
-
-function pinRows(from: number, to: number): pl.DataFrame {
-  const ind = Array.from({ length: to - from }, (_, i) => from + i);
-  return pl.DataFrame({ ind, category: ind.map((i) => ["art", "food"][i % 2]!) })
-    .withColumns(pl.col("ind").cast(pl.Int64));
-}
-
-function geoRows(from: number, to: number): pl.DataFrame {
-  const ind = Array.from({ length: to - from }, (_, i) => from + i);
-  return pl.DataFrame({ ind, country: ind.map((i) => ["Chile", "Peru", "Togo"][i % 3]!) })
-    .withColumns(pl.col("ind").cast(pl.Int64));
-}
-
-function userRows(from: number, to: number): pl.DataFrame {
-  const ind = Array.from({ length: to - from }, (_, i) => from + i);
-  return pl.DataFrame({ ind, age: ind.map((i) => 20 + i) })
-    .withColumns(pl.col("ind").cast(pl.Int64), pl.col("age").cast(pl.Int64));
-}
+import {
+  compute,
+  geoRows,
+  KINDS,
+  options,
+  pinRows,
+  silverTables,
+  userRows,
+} from "./_gold_fixtures.ts";
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-const ROWS = { pin: pinRows, geo: geoRows, user: userRows };
-
-async function silverTables(lakehouseDir: string): Promise<Record<string, DeltaTable>> {
-  const out: Record<string, DeltaTable> = {};
-  for (const kind of KINDS) {
-    const path = join(lakehouseDir, "default", `${USER_ID}_${kind}_table`);
-    out[kind] = await DeltaTable.create(path, ROWS[kind](0, 1).schema);
-  }
-  return out;
-}
-
-function options(dir: string): AnalyticsQueryOptions {
-  return {
-    compute,
-    userId: USER_ID,
-    lakehouseDir: join(dir, "lakehouse"),
-    checkpointDir: join(dir, "checkpoints"),
-    trigger: { processingTime: 20 },
-  };
 }
 
 /** Checks every gold table against compute() over the silver versions the batch recorded. */
@@ -287,6 +240,58 @@ Deno.test("a gold checkpoint written for another user id is refused", async () =
     await assert.rejects(
       () => startAnalyticsQuery({ ...options(dir), queryName: "gold", userId: "other1" }),
       /written for user id "goldtest1", not "other1"/,
+    );
+  });
+});
+
+Deno.test("a gold query process killed between offsets and the gold commits re-runs that batch on the same silver versions", async () => {
+  await withTempDir(async (dir) => {
+    const silver = await silverTables(join(dir, "lakehouse"));
+    await silver.pin!.append(pinRows(0, 4));
+    await silver.geo!.append(geoRows(0, 4));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(import.meta.dirname!, "_gold_crash_child.ts"), dir],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let exited = false;
+    const status = child.status.finally(() => exited = true);
+    try {
+      // Polls for the child's marker: it is inside compute, offsets/0 written.
+      while (!exited) {
+        try {
+          await Deno.stat(join(dir, "computing"));
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      assert.equal(exited, false, "the child exited before computing");
+    } finally {
+      if (!exited) child.kill("SIGKILL");
+      await status;
+      await child.stderr.cancel();
+    }
+    const checkpoint = join(dir, "checkpoints", "goldtest1_gold_query");
+    assert.ok((await Deno.stat(join(checkpoint, "offsets", "0"))).isFile);
+    await assert.rejects(() => Deno.stat(join(checkpoint, "commits", "0")), Deno.errors.NotFound);
+
+    await silver.pin!.append(pinRows(4, 6));
+    const query = await startAnalyticsQuery({ ...options(dir), trigger: { availableNow: true } });
+    await query.awaitTermination();
+    const [rerun, next] = query.recentProgress;
+    assert.equal(query.recentProgress.length, 2);
+    assert.equal(rerun!.batchId, 0);
+    assert.deepEqual(rerun!.silverVersions, { pin: 1, geo: 1, user: 0 });
+    assert.ok(Object.values(rerun!.tables).every((t) => !t.skipped));
+    assert.equal(next!.batchId, 1);
+    assert.deepEqual(next!.silverVersions, { pin: 2, geo: 1, user: 0 });
+    await assertGoldMatches(query, next!);
+    const history = await (await DeltaTable.open(query.goldTablePath("category_count"))).history();
+    assert.deepEqual(
+      [...history].map((h) => h.operation),
+      ["WRITE", "WRITE", "CREATE TABLE"],
     );
   });
 });
