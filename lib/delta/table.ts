@@ -10,7 +10,7 @@ import type pl from "nodejs-polars";
 import config from "../../deno.json" with { type: "json" };
 import type { Action, AddAction, Commit, CommitInfoAction, RemoveAction } from "./actions.ts";
 import { serializeActions } from "./actions.ts";
-import { commitFileName, listLog, LOG_DIR, putIfAbsent } from "./log.ts";
+import { commitFileName, listLog, LOG_DIR, putIfAbsent, readCommit } from "./log.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import {
   cleanupExpiredLogs,
@@ -658,6 +658,22 @@ export class DeltaTable {
       snapshot.partitionColumns,
       orderFiles(snapshot.files),
     );
+  }
+
+  /**
+   * The actions of commit `version` (for readers that follow the log, such
+   * as a streaming source), or null when that commit file does not exist.
+   */
+  async commitAt(version: number): Promise<Commit | null> {
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new RangeError(`Cannot read commit ${version}: a version is an integer >= 0`);
+    }
+    return await readCommit(join(this.path, LOG_DIR), version);
+  }
+
+  /** Reads the given data files (add actions of this table) in the table's schema. */
+  readFiles(files: readonly AddAction[]): pl.DataFrame {
+    return readDataFiles(this.path, this.schema, this.partitionColumns, [...files]);
   }
 
   /** The newest `limit` rows (from the most recently written files), newest first. */

@@ -36,6 +36,7 @@ import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
 import { KinesisSource, sleep } from "./source.ts";
+import { type DeltaReadStreamOptions, DeltaStream } from "./delta_query.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
 export type InitialPosition =
@@ -199,10 +200,32 @@ export class DataStreamWriter {
  * await query.awaitTermination();
  * ```
  */
-export function readStream(options: ReadStreamOptions): KinesisStream {
+export function readStream(options: ReadStreamOptions): KinesisStream;
+/**
+ * Starts describing a streaming read of a Delta table (Spark's
+ * `readStream.format("delta")`): the table's rows as of the start, then
+ * each new commit's (`startingVersion`, `maxFilesPerTrigger` default 1000,
+ * `skipChangeCommits`); see `DeltaStream`.
+ *
+ * @example
+ * ```ts ignore
+ * const query = await readStream({ format: "delta", table: "12c0d092d679_pin_table" })
+ *   .writeStream({ checkpointLocation: "./checkpoints/copy", table: "pins_copy" })
+ *   .start();
+ * await query.processAllAvailable();
+ * await query.stop();
+ * ```
+ */
+export function readStream(options: DeltaReadStreamOptions): DeltaStream;
+export function readStream(
+  options: ReadStreamOptions | DeltaReadStreamOptions,
+): KinesisStream | DeltaStream {
+  if (options?.format === "delta") return new DeltaStream(options);
   if (!options || options.format !== "kinesis") {
     throw new TypeError(
-      `Cannot read a stream of format "${options?.format}": only "kinesis" is supported`,
+      `Cannot read a stream of format "${
+        (options as { format?: unknown })?.format
+      }": only "kinesis" and "delta" are supported`,
     );
   }
   if (typeof options.streamName !== "string" || options.streamName === "") {
