@@ -24,6 +24,7 @@ import type pl from "nodejs-polars";
 import { join, resolve } from "node:path";
 import { Catalog } from "../catalog.ts";
 import { DEFAULT_USER_ID, tableName } from "../config.ts";
+import { computeGold } from "../analytics/mod.ts";
 import { DeltaTable } from "../delta/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
@@ -32,14 +33,14 @@ import { CheckpointMismatchError, type Trigger } from "./query.ts";
 import { DeltaSink } from "./sink.ts";
 
 /** The silver tables' rows, as `compute` receives them. */
-export type SilverFrames = Record<RecordKind, pl.DataFrame>;
+export type SilverDataFrames = Record<RecordKind, pl.DataFrame>;
 
 /**
  * Computes the gold frames from the silver tables: one frame per gold
  * table, keyed by its name without the user id (e.g. `category_by_country`).
  */
 export type GoldCompute = (
-  silver: SilverFrames,
+  silver: SilverDataFrames,
 ) => Record<string, pl.DataFrame> | Promise<Record<string, pl.DataFrame>>;
 
 /** Which version of a silver table a batch read. */
@@ -80,8 +81,8 @@ export interface GoldQueryProgress extends StreamingQueryProgress<SilverVersion>
 
 /** Options of {@linkcode startAnalyticsQuery}. */
 export interface AnalyticsQueryOptions {
-  /** Computes the gold frames from the silver frames (required; lib/analytics' answers). */
-  compute: GoldCompute;
+  /** Computes the gold frames from the silver frames (default: the course's nine answers, `computeGold`). */
+  compute?: GoldCompute;
   /** Names the silver and gold tables (default `12c0d092d679`). */
   userId?: string;
   /** Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
@@ -113,8 +114,8 @@ export function goldQueryName(userId: string): string {
   return `${userId}_gold_query`;
 }
 
-/** The gold table of an answer: `<userId>_<name>`. */
-export function goldTableName(userId: string, name: string): string {
+/** The table a gold frame goes to: `<userId>_<name>`. */
+function goldTableName(userId: string, name: string): string {
   return `${userId}_${name}`;
 }
 
@@ -161,7 +162,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
   /** Use {@linkcode startAnalyticsQuery}. */
   constructor(options: AnalyticsQueryOptions) {
     const {
-      compute,
+      compute = computeGold,
       userId = DEFAULT_USER_ID,
       lakehouseDir,
       checkpointDir = Deno.env.get("CHECKPOINT_DIR") || "./checkpoints",
@@ -333,7 +334,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     this.#lastTriggerStart = triggerStart;
 
     const g0 = performance.now();
-    const silver: Partial<SilverFrames> = {};
+    const silver: Partial<SilverDataFrames> = {};
     for (const kind of RECORD_KINDS) {
       const table = this.#silver.get(kind) ?? await DeltaTable.open(this.silverPaths[kind]);
       this.#silver.set(kind, table);
@@ -350,7 +351,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     const getBatchMs = performance.now() - g0;
 
     const a0 = performance.now();
-    const gold = await this.#compute(silver as SilverFrames);
+    const gold = await this.#compute(silver as SilverDataFrames);
     if (!gold || typeof gold !== "object") {
       throw new TypeError(
         "Cannot write the gold tables: compute must return an object of DataFrames",

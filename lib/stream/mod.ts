@@ -107,9 +107,8 @@ export {
   GoldQuery,
   goldQueryName,
   type GoldQueryProgress,
-  goldTableName,
   type GoldTableProgress,
-  type SilverFrames,
+  type SilverDataFrames,
   type SilverVersion,
   startAnalyticsQuery,
 } from "./gold_query.ts";

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { DeltaTable } from "../../lib/delta/mod.ts";
-import type { AnalyticsQueryOptions, SilverFrames } from "../../lib/stream/mod.ts";
+import type { AnalyticsQueryOptions, SilverDataFrames } from "../../lib/stream/mod.ts";
 
 /** The user id naming the test tables. */
 export const USER_ID = "goldtest1";
@@ -16,7 +16,7 @@ export const USER_ID = "goldtest1";
 export const KINDS = ["pin", "geo", "user"] as const;
 
 /** A small stand-in for the analytics answers: counts over the silver tables. */
-export function compute(silver: SilverFrames): Record<string, pl.DataFrame> {
+export function compute(silver: SilverDataFrames): Record<string, pl.DataFrame> {
   const count = (name: string) => pl.col("ind").count().cast(pl.Int64).alias(name);
   return {
     category_count: silver.pin.groupBy("category").agg(count("category_count")).sort("category"),

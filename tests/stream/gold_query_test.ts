@@ -6,7 +6,7 @@ import {
   type GoldQuery,
   type GoldQueryProgress,
   resetCheckpoint,
-  type SilverFrames,
+  type SilverDataFrames,
   startAnalyticsQuery,
 } from "../../lib/stream/mod.ts";
 import { withTempDir } from "../_helpers.ts";
@@ -27,7 +27,7 @@ function range(n: number): number[] {
 
 /** Checks every gold table against compute() over the silver versions the batch recorded. */
 async function assertGoldMatches(query: GoldQuery, progress: GoldQueryProgress): Promise<void> {
-  const silver = {} as SilverFrames;
+  const silver = {} as SilverDataFrames;
   for (const kind of KINDS) {
     silver[kind] = await (await DeltaTable.open(query.silverPaths[kind]))
       .read({ version: progress.silverVersions[kind] });
@@ -159,9 +159,9 @@ Deno.test("the gold query waits for all three silver tables to exist", async () 
   });
 });
 
-Deno.test("startAnalyticsQuery() refuses options without a compute function", async () => {
+Deno.test("startAnalyticsQuery() refuses a compute that is not a function", async () => {
   await assert.rejects(
-    () => startAnalyticsQuery({} as AnalyticsQueryOptions),
+    () => startAnalyticsQuery({ compute: 42 } as unknown as AnalyticsQueryOptions),
     /compute must be a function/,
   );
 });
