@@ -12,6 +12,7 @@ import type { DeltaTable } from "../../lib/delta/mod.ts";
 import { quarantineFrame } from "../../lib/stream/parse.ts";
 import type { StreamingQueryProgress } from "../../lib/stream/progress.ts";
 import { progressDir } from "../../lib/stream/query.ts";
+import { ROOT } from "../_helpers.ts";
 
 export const USER_ID = "u1dash";
 
@@ -150,4 +151,72 @@ export async function writeProgress(
     reports.map((r) => JSON.stringify(r) + "\n").join(""),
     { append: true },
   );
+}
+
+/** `deno task dashboard` running in its own process. */
+export interface DashboardProcess {
+  /** The URL it printed. */
+  url: string;
+  /** Sends Ctrl-C (SIGINT) and waits: exit code and everything it printed. */
+  stop(): Promise<{ code: number; output: string }>;
+}
+
+/**
+ * Starts `cli/dashboard.ts` in a child process with `env` (added to this
+ * process's environment) and `args`, and waits for the URL it prints. The
+ * child is killed if it does not print one.
+ */
+export async function startDashboardProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<DashboardProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "cli", "dashboard.ts"), ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const decoder = new TextDecoder();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  const pump = (async () => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      output += decoder.decode(value, { stream: true });
+    }
+  })();
+  const url = await (async () => {
+    const deadline = Date.now() + 120_000; // a guard against a hang, not a measure
+    while (true) {
+      if (Date.now() > deadline) throw new Error(`The dashboard printed no URL: ${output}`);
+      const match = /Dashboard at (http:\/\/\S+\/)/.exec(output);
+      if (match) return match[1]!;
+      const exited = await Promise.race([
+        child.status.then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 50)),
+      ]);
+      if (exited) {
+        await pump;
+        throw new Error(`The dashboard exited before serving: ${output}${await stderr}`);
+      }
+    }
+  })().catch(async (error) => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    throw error;
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGINT");
+      const { code } = await child.status;
+      await pump;
+      return { code, output: output + (await stderr) };
+    },
+  };
 }
