@@ -313,7 +313,14 @@ export function healthChartSpec(
     encoding: {
       x: { field: "timestamp", type: "temporal", title: "trigger time" },
       y: { field: metric, type: "quantitative", title: null },
-      color: { field: "query", type: "nominal", legend: { orient: "bottom", title: null } },
+      color: {
+        field: "query",
+        type: "nominal",
+        // One query: its name is the chart's context, a legend would repeat it.
+        legend: new Set(points.map((p) => p.query)).size > 1
+          ? { orient: "bottom", title: null }
+          : null,
+      },
       tooltip: [
         { field: "query" },
         { field: "batchId", type: "quantitative" },

@@ -114,6 +114,9 @@ export interface AnalyticsBody {
   answers: AnswerBody[];
 }
 
+/** Five health timelines side by side on a laptop screen. */
+const HEALTH_SIZE = { width: 230 } as const;
+
 const ProgressQuery = z.object({
   limit: z.coerce.number({ error: "must be a number" }).int("must be an integer").min(
     1,
@@ -164,7 +167,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
       queries: queries.map((q) => ({
         ...q,
         charts: Object.fromEntries(
-          HEALTH_METRICS.map((metric) => [metric, healthChartSpec(metric, q.recent)]),
+          HEALTH_METRICS.map((metric) => [metric, healthChartSpec(metric, q.recent, HEALTH_SIZE)]),
         ),
       })),
     };

@@ -158,7 +158,9 @@ Deno.test("GET /api/progress answers per query its newest batches' health and ti
       runId: `run-${name}`,
       tableVersion: recent[recent.length - 1]!.tableVersion,
       recent,
-      charts: Object.fromEntries(HEALTH_METRICS.map((m) => [m, healthChartSpec(m, recent)])),
+      charts: Object.fromEntries(
+        HEALTH_METRICS.map((m) => [m, healthChartSpec(m, recent, { width: 230 })]),
+      ),
     });
     const res = await app.request("/api/progress");
     assert.equal(res.status, 200);

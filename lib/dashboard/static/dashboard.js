@@ -40,7 +40,7 @@ function slug(text) {
 
 function fmt(value) {
   if (typeof value !== "number") return value === null || value === undefined ? "" : value;
-  return Number.isInteger(value) ? value.toLocaleString("en-US") : value.toFixed(2);
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
 /** Draws `spec` into `el` unless it already shows exactly that spec. */
