@@ -112,7 +112,7 @@ Deno.test({
             return boxes.length === ${charts} && boxes.every((b) => b.querySelector("svg, canvas"));
           })()`,
             undefined,
-            { polling: 100, timeout: 30_000 },
+            { polling: 100, timeout: 90_000 },
           );
 
           // The row counts shown are the tables'.
@@ -121,7 +121,7 @@ Deno.test({
             const { rows } = await catalog.describe(table);
             await page.waitForFunction(`${shownRows(table)} === "${rows}"`, undefined, {
               polling: 100,
-              timeout: 10_000,
+              timeout: 60_000,
             });
           }
           assert.equal(
@@ -149,7 +149,7 @@ Deno.test({
               undefined,
               {
                 polling: 20,
-                timeout: 15_000,
+                timeout: 60_000,
               },
             );
             const shown = Date.now();
@@ -173,7 +173,7 @@ Deno.test({
               queries[0]
             }"] [data-field="table-version"]')?.textContent === "3"`,
             undefined,
-            { polling: 50, timeout: 15_000 },
+            { polling: 50, timeout: 60_000 },
           );
           assert.equal(await page.evaluate("window.__sameDocument"), true);
 
