@@ -58,6 +58,14 @@ function renderProgress(body) {
   const root = document.getElementById("queries");
   if (body.queries.length > 0) root.querySelector(".empty")?.remove();
   const draws = [];
+  const live = new Set(body.queries.map((q) => `query-${slug(q.checkpoint)}`));
+  for (const box of [...root.querySelectorAll(".query")]) {
+    // A checkpoint that is gone (reset or deleted): its query goes too.
+    if (!live.has(box.id)) {
+      for (const chart of box.querySelectorAll(".chart")) chart.vegaResult?.finalize();
+      box.remove();
+    }
+  }
   for (const q of body.queries) {
     const id = `query-${slug(q.checkpoint)}`;
     const box = ensure(root, id, "div", "query", (el) => {
@@ -188,8 +196,8 @@ async function poll() {
     status.className = "status";
     document.body.dataset.updates = String(Number(document.body.dataset.updates ?? 0) + 1);
   } catch (error) {
-    // The server may be restarting: say so and keep polling.
-    status.textContent = `cannot reach the dashboard server (${error.message})`;
+    // The server may be restarting or a table mid-change: say so and keep polling.
+    status.textContent = `update failed, retrying: ${error.message}`;
     status.className = "status error";
   } finally {
     setTimeout(poll, POLL_MS);
