@@ -28,3 +28,4 @@ export * from "./catalog.ts";
 export * from "./emit/mod.ts";
 export * from "./stream/mod.ts";
 export * from "./analytics/mod.ts";
+export * from "./dashboard/mod.ts";

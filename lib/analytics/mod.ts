@@ -69,3 +69,18 @@ export {
   writeGoldTables,
   type WriteGoldTablesOptions,
 } from "./gold.ts";
+export {
+  chartBundle,
+  chartSpec,
+  type ChartSpecOptions,
+  chartTitle,
+  HEALTH_METRICS,
+  healthChartSpec,
+  type HealthMetric,
+  type HealthPoint,
+  healthPoint,
+  healthTitle,
+  VEGA_LITE_MIME,
+  VEGA_LITE_SCHEMA,
+  type VegaLiteSpec,
+} from "./charts.ts";
