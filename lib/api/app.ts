@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
@@ -28,6 +29,8 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_RECORDS_PER_REQUEST = 500;
 /** Kinesis' limit for the records of one PutRecords request. */
 export const MAX_REQUEST_RECORD_BYTES = 5 * 1024 * 1024;
+/** The largest request body the proxy reads: Kinesis' limit for one PutRecords request. */
+export const MAX_REQUEST_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Options of {@linkcode createApp}. */
 export interface ApiOptions {
@@ -35,6 +38,12 @@ export interface ApiOptions {
   apiKey?: string;
   /** Receives one access-log line per request (default: none). */
   onLog?: (line: string) => void;
+  /**
+   * Largest request body accepted, in bytes, counted while the body is read
+   * whether or not it has a Content-Length (default
+   * {@linkcode MAX_REQUEST_BODY_BYTES}, 5 MiB).
+   */
+  maxBodyBytes?: number;
 }
 
 /** An error answer: `{message, issues?}` with an HTTP status. */
@@ -116,7 +125,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hono {
-  const { apiKey, onLog } = options;
+  const { apiKey, onLog, maxBodyBytes = MAX_REQUEST_BODY_BYTES } = options;
   const app = new Hono({ strict: false });
 
   app.use(async (c, next) => {
@@ -132,6 +141,14 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
       await next();
     });
   }
+  // Counts the bytes as they arrive and stops reading at the limit, so a
+  // chunked body is refused without being held in memory.
+  app.use(bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, bodyTooLarge(maxBodyBytes));
+    },
+  }));
 
   app.get("/streams", async (c) => {
     const names = await callKinesis(() => listStreams(kinesis));
@@ -140,7 +157,7 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
 
   app.post("/streams/:stream", async (c) => {
     const name = streamParam(c.req.param("stream"));
-    const text = await c.req.text();
+    const text = await bodyText(c);
     const body = parse(CreateStreamBody, text.trim() === "" ? {} : parseJson(text));
     checkBodyName(body.StreamName, name);
     const provisioned = body.ShardCount !== undefined;
@@ -183,7 +200,7 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
 
   app.put("/streams/:stream/record", async (c) => {
     const name = streamParam(c.req.param("stream"));
-    const body = parse(PutRecordBody, parseJson(await c.req.text()));
+    const body = parse(PutRecordBody, parseJson(await bodyText(c)));
     checkBodyName(body.StreamName, name);
     const data = encodeData(body.Data, body.PartitionKey, "Data");
     const out = await callKinesis(
@@ -208,7 +225,7 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
 
   app.put("/streams/:stream/records", async (c) => {
     const name = streamParam(c.req.param("stream"));
-    const body = parsePutRecordsBody(parseJson(await c.req.text()));
+    const body = parsePutRecordsBody(parseJson(await bodyText(c)));
     checkBodyName(body.StreamName, name);
     const records = "Records" in body
       ? body.Records.map((r, i) => ({
@@ -293,6 +310,52 @@ function checkBodyName(bodyName: string | undefined, pathName: string): void {
       `StreamName "${bodyName}" in the body disagrees with stream "${pathName}" in the path`,
     );
   }
+}
+
+function bodyTooLarge(maxBytes: number): string {
+  const mib = maxBytes / (1024 * 1024);
+  return `Request body is larger than the ${maxBytes} bytes${
+    Number.isInteger(mib) ? ` (${mib} MiB)` : ""
+  } the API proxy accepts in one request`;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+async function bodyText(c: Context): Promise<string> {
+  return decodeBody(new Uint8Array(await c.req.arrayBuffer()));
+}
+
+/**
+ * The body as text, refused unless it is UTF-8 (RFC 8259 section 8.1):
+ * a lenient decoder would put U+FFFD in the stream in place of what was sent.
+ */
+function decodeBody(bytes: Uint8Array): string {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    throw new ApiError(
+      400,
+      `Malformed JSON body: invalid UTF-8 at byte offset ${invalidUtf8Offset(bytes)}`,
+    );
+  }
+}
+
+/**
+ * Where the first byte that is not UTF-8 is: the lenient decoding agrees
+ * with the bytes up to the first U+FFFD that the bytes do not spell.
+ */
+function invalidUtf8Offset(bytes: Uint8Array): number {
+  const lenient = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  let offset = 0;
+  for (const char of lenient) {
+    const cp = char.codePointAt(0) ?? 0;
+    if (
+      cp === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf &&
+        bytes[offset + 2] === 0xbd)
+    ) return offset;
+    offset += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return offset;
 }
 
 function parseJson(text: string): unknown {
@@ -405,8 +468,6 @@ export interface ServeApiOptions extends ApiOptions {
   port?: number;
   /** Interface to bind (default `127.0.0.1`). */
   hostname?: string;
-  /** Largest request body accepted, in bytes (default 8 MiB). */
-  maxBodyBytes?: number;
 }
 
 /** A running API proxy. */
@@ -423,22 +484,9 @@ export interface ApiServer {
 
 /** Serves the API proxy on a port. */
 export function serveApi(kinesis: KinesisClient, options: ServeApiOptions = {}): ApiServer {
-  const { port = 0, hostname = "127.0.0.1", maxBodyBytes = 8 * 1024 * 1024, ...appOptions } =
-    options;
+  const { port = 0, hostname = "127.0.0.1", ...appOptions } = options;
   const app = createApp(kinesis, appOptions);
-  const server = Deno.serve({ port, hostname, onListen: () => {} }, (req) => {
-    const length = Number(req.headers.get("content-length") ?? "0");
-    if (length > maxBodyBytes) {
-      return Response.json(
-        {
-          message:
-            `Request body of ${length} bytes is larger than the ${maxBodyBytes} bytes accepted`,
-        },
-        { status: 413 },
-      );
-    }
-    return app.fetch(req);
-  });
+  const server = Deno.serve({ port, hostname, onListen: () => {} }, app.fetch);
   const bound = (server.addr as Deno.NetAddr).port;
   const shutdown = () => server.shutdown();
   return {

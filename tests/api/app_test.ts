@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { createApp, serveApi } from "../../lib/api/app.ts";
 import { ensureStreams, listStreams, waitForActive } from "../../lib/kinesis/admin.ts";
 import { KINESIS_TEST, readAllText, startKinesis } from "../_kinesis.ts";
-import { findPython } from "../_helpers.ts";
+import { findPython, lazyBody } from "../_helpers.ts";
 
 const PIN = "streaming-t1-pin";
 const GEO = "streaming-t1-geo";
 const USER = "streaming-t1-user";
+const TOO_LARGE =
+  "Request body is larger than the 5242880 bytes (5 MiB) the API proxy accepts in one request";
 const row = {
   index: 7528,
   unique_id: "0b6f3c2e-5d4a-4f1b-9c3e-8a7d6e5f4c3b",
@@ -249,6 +251,26 @@ Deno.test({
           else assert.match(res.body.message, message);
         });
       }
+      await t.step("a body that is not UTF-8 gets 400 saying at which byte", async () => {
+        const head = new TextEncoder().encode(`{"PartitionKey":"k","Data":"ab`);
+        const body = new Uint8Array([...head, 0xff, 0xfe, ...new TextEncoder().encode(`"}`)]);
+        const res = await app.request(`/streams/${PIN}/record`, {
+          method: "PUT",
+          body,
+          headers: { "content-type": "application/json" },
+        });
+        assert.equal(res.status, 400);
+        assert.deepEqual(await res.json(), {
+          message: `Malformed JSON body: invalid UTF-8 at byte offset ${head.byteLength}`,
+        });
+      });
+      await t.step("a body over 5 MiB gets 413, even without a Content-Length", async () => {
+        const body = lazyBody(100 * 1024 * 1024);
+        const res = await app.request(`/streams/${PIN}/records`, { method: "PUT", body });
+        assert.equal(res.status, 413);
+        assert.deepEqual(await res.json(), { message: TOO_LARGE });
+        assert.ok(body.pulled() < 6 * 1024 * 1024, `${body.pulled()} bytes were read`);
+      });
       await t.step("a wrong method gets 405 with Allow", async () => {
         const res = await app.request(`/streams/${PIN}/record`, { method: "POST", body: "{}" });
         assert.equal(res.status, 405);
