@@ -271,6 +271,56 @@ Deno.test({
         assert.deepEqual(await res.json(), { message: TOO_LARGE });
         assert.ok(body.pulled() < 6 * 1024 * 1024, `${body.pulled()} bytes were read`);
       });
+      await t.step(
+        "a body that fails its schema gets {message, issues}, one issue per problem",
+        async () => {
+          assert.deepEqual(await put(`/streams/${PIN}/record`, "{}"), {
+            status: 400,
+            body: {
+              message: "Invalid request body: Data is required; PartitionKey is required",
+              issues: [
+                { path: "Data", message: "is required" },
+                { path: "PartitionKey", message: "is required" },
+              ],
+            },
+          });
+        },
+      );
+      await t.step("a PutRecords body that is neither shape gets 400", async () => {
+        assert.deepEqual(await put(`/streams/${PIN}/records`, "[1,2]"), {
+          status: 400,
+          body: {
+            message: "Invalid request body: body must be a JSON object",
+            issues: [{ path: "", message: "body must be a JSON object" }],
+          },
+        });
+      });
+      await t.step("an invalid stream name in the path gets 400 with its issue", async () => {
+        const message =
+          'Invalid stream name "bad*name": name must match [a-zA-Z0-9_.-]+ (1 to 128 characters)';
+        for (const method of ["GET", "POST", "DELETE"]) {
+          const res = await app.request("/streams/bad*name", { method });
+          assert.equal(res.status, 400, method);
+          assert.deepEqual(await res.json(), { message, issues: [{ path: "stream", message }] });
+        }
+      });
+      await t.step("every known path answers another method with 405 and its Allow", async () => {
+        const allowed: [string, string][] = [
+          ["/streams", "GET"],
+          ["/streams/", "GET"],
+          [`/streams/${PIN}`, "GET, POST, DELETE"],
+          [`/streams/${PIN}/record/`, "PUT"],
+          [`/streams/${PIN}/records`, "PUT"],
+        ];
+        for (const [path, allow] of allowed) {
+          const res = await app.request(path, { method: "PATCH" });
+          assert.equal(res.status, 405, path);
+          assert.equal(res.headers.get("allow"), allow, path);
+          assert.deepEqual(await res.json(), {
+            message: `Method PATCH is not allowed on ${path.replace(/\/$/, "")}: use ${allow}`,
+          });
+        }
+      });
       await t.step("a wrong method gets 405 with Allow", async () => {
         const res = await app.request(`/streams/${PIN}/record`, { method: "POST", body: "{}" });
         assert.equal(res.status, 405);
