@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createApp, serveApi } from "../../lib/api/app.ts";
 import { ensureStreams, listStreams, waitForActive } from "../../lib/kinesis/admin.ts";
 import { KINESIS_TEST, readAllText, startKinesis } from "../_kinesis.ts";
+import { createKinesisClient } from "../../lib/kinesis/client.ts";
 import { findPython, lazyBody } from "../_helpers.ts";
 
 const PIN = "streaming-t1-pin";
@@ -343,6 +344,34 @@ Deno.test({
       await close();
     }
   },
+});
+
+Deno.test("the API proxy names the byte offset of the first byte that is not UTF-8", async () => {
+  // Refused before Kinesis is called, so the client points at nothing.
+  const kinesis = createKinesisClient({ endpoint: "http://127.0.0.1:9" });
+  try {
+    const app = createApp(kinesis);
+    const utf8 = (text: string) => [...new TextEncoder().encode(text)];
+    const head = utf8(`{"PartitionKey":"k","Data":"é \uFFFD 😀 `);
+    const cases: [string, number[], number][] = [
+      ["an overlong encoding after a real U+FFFD", [...head, 0xc0, 0x80], head.length],
+      ["a UTF-16 surrogate", [...head, 0xed, 0xa0, 0x80], head.length],
+      ["a sequence cut short", [...head, 0xe2, 0x82, ...utf8(`"}`)], head.length],
+      ["a byte after a byte order mark", [0xef, 0xbb, 0xbf, 0x7b, 0xff], 4],
+    ];
+    for (const [what, bytes, offset] of cases) {
+      for (const path of [`/streams/${PIN}/record`, `/streams/${PIN}/records`, "/streams/x"]) {
+        const method = path === "/streams/x" ? "POST" : "PUT";
+        const res = await app.request(path, { method, body: new Uint8Array(bytes) });
+        assert.equal(res.status, 400, `${what}, ${method} ${path}`);
+        assert.deepEqual(await res.json(), {
+          message: `Malformed JSON body: invalid UTF-8 at byte offset ${offset}`,
+        }, `${what}, ${method} ${path}`);
+      }
+    }
+  } finally {
+    kinesis.destroy();
+  }
 });
 
 Deno.test({
