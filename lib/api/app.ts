@@ -95,6 +95,8 @@ const KinesisRecordsBody = z.object({
 }, { error: "body must be a JSON object" });
 const TutorialRecordsBody = z.object({
   StreamName: z.string().optional(),
+  // A body with both keys is read as Kinesis-shaped, never as the tutorial's.
+  Records: z.never().optional(),
   records: z.array(z.object({ data: DataValue, "partition-key": PartitionKey }))
     .refine((r) => RecordsCount(r.length), RecordsCountMessage),
 }, { error: "body must be a JSON object" });
@@ -256,15 +258,15 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
       const name = c.req.valid("param").stream;
       const body = c.req.valid("json");
       checkBodyName(body.StreamName, name);
-      const records = "Records" in body
-        ? body.Records.map((r, i) => ({
+      const records = "records" in body
+        ? body.records.map((r, i) => ({
+          Data: encodeData(r.data, r["partition-key"], `records.${i}.data`),
+          PartitionKey: r["partition-key"],
+        }))
+        : body.Records.map((r, i) => ({
           Data: encodeData(r.Data, r.PartitionKey, `Records.${i}.Data`),
           PartitionKey: r.PartitionKey,
           ExplicitHashKey: r.ExplicitHashKey,
-        }))
-        : body.records.map((r, i) => ({
-          Data: encodeData(r.data, r["partition-key"], `records.${i}.data`),
-          PartitionKey: r["partition-key"],
         }));
       const total = records.reduce((n, r) => n + r.Data.byteLength + r.PartitionKey.length, 0);
       if (total > MAX_REQUEST_RECORD_BYTES) {

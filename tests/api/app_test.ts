@@ -237,6 +237,13 @@ Deno.test({
           "Invalid request body: Records must hold 1 to 500 records",
         ],
         [
+          "PutRecords with both Records and records",
+          `/streams/${PIN}/records`,
+          JSON.stringify({ Records: "x", records: [{ data: 1, "partition-key": "k" }] }),
+          400,
+          "Invalid request body: Records expected array, received string",
+        ],
+        [
           "PutRecords with a record missing its partition key",
           `/streams/${PIN}/records`,
           JSON.stringify({ records: [{ data: 1 }] }),
