@@ -103,7 +103,7 @@ export interface PipelineOptions {
   kinds?: readonly RecordKind[];
   /** Least time between GetRecords per shard (default `400ms`). */
   minFetchPeriod?: string | number;
-  /** Records per GetRecords call (default 10000). */
+  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
   maxRecordsPerFetch?: number;
   /** How often shards are listed again (default `1s`). */
   shardFetchInterval?: string | number;

@@ -58,7 +58,7 @@ export interface ReadStreamOptions {
   endpoint?: string;
   /** AWS region (default `us-east-1`). */
   region?: string;
-  /** Records per GetRecords call (default 10000). */
+  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
   maxRecordsPerFetch?: number;
   /** Least time between GetRecords calls per shard (default `400ms`). */
   minFetchPeriod?: string | number;
