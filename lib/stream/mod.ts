@@ -47,6 +47,7 @@ export {
 } from "./query.ts";
 export {
   cleanTransform,
+  type CleanTransformOptions,
   type Pipeline,
   type PipelineOptions,
   queryName,
@@ -62,8 +63,11 @@ export {
 } from "./source.ts";
 export {
   type DeadLetter,
+  type DeadLetterBuilder,
+  deadLetterOf,
   type DeadLetterStage,
   parseBatch,
+  type ParseBatchOptions,
   type ParsedBatch,
   QUARANTINE_SCHEMA,
   quarantineFrame,

@@ -35,7 +35,7 @@ import {
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
-import { KinesisSource, sleep } from "./source.ts";
+import { KinesisSource, sleep, type SourceRecord } from "./source.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
 export type InitialPosition =
@@ -92,6 +92,12 @@ export interface BatchResult {
 export interface BatchContext {
   batchId: number;
   queryId: string;
+  /**
+   * The batch's records as Kinesis returned them (exact payload bytes and
+   * provenance), row `i` of the frame being `records[i]`: for quarantining
+   * a record losslessly.
+   */
+  records?: readonly SourceRecord[];
 }
 
 /** A batch transform: the source frame in, the table's rows (and quarantined rows) out. */
@@ -591,11 +597,11 @@ export class StreamingQuery extends EventTarget {
     this.#lastTriggerStart = triggerStart;
 
     const g0 = performance.now();
-    const { df: raw } = await this.#source.getBatch(batch.start, batch.end);
+    const { df: raw, records } = await this.#source.getBatch(batch.start, batch.end);
     const getBatchMs = performance.now() - g0;
 
     const a0 = performance.now();
-    const context = { batchId: batch.batchId, queryId: this.id };
+    const context: BatchContext = { batchId: batch.batchId, queryId: this.id, records };
     const out = this.#write.transform ? await this.#write.transform(raw, context) : raw;
     const result: BatchResult = "df" in out && !("height" in out)
       ? out as BatchResult
