@@ -39,7 +39,10 @@ export async function connectKinesis(
     emulator = await startEmulator({ port, persistDir });
     endpoint = emulator.endpoint;
     log(
-      `Started the local Kinesis emulator at ${endpoint} (kinesis-local, hosted by ${emulator.host})`,
+      `Started the local Kinesis emulator at ${endpoint} (kinesis-local, hosted by ${emulator.host})` +
+        (persistDir === undefined
+          ? ", streams live only while it runs"
+          : `, keeping its streams in ${persistDir}`),
     );
   }
   const kinesis = createKinesisClient({ endpoint, region: config.region });
