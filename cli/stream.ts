@@ -84,11 +84,11 @@ await runMain(async () => {
   }
   const config = loadConfig({
     flags: {
-      userId: flags["user-id"] as string | undefined,
-      endpoint: flags.endpoint as string | undefined,
-      aws: flags.aws as boolean | undefined,
-      lakehouse: flags.lakehouse as string | undefined,
-      checkpoints: flags.checkpoints as string | undefined,
+      userId: flags["user-id"],
+      endpoint: flags.endpoint,
+      aws: flags.aws,
+      lakehouse: flags.lakehouse,
+      checkpoints: flags.checkpoints,
     },
   });
 
