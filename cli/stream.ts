@@ -17,6 +17,7 @@ import { ensureStreams } from "../lib/kinesis/admin.ts";
 import { discardEmulatorData } from "../lib/kinesis/emulator.ts";
 import { Emitter } from "../lib/emit/mod.ts";
 import {
+  CheckpointMismatchError,
   maxMillisBehind,
   queryName,
   resetCheckpoint,
@@ -146,6 +147,14 @@ await runMain(async () => {
       trigger: { processingTime: triggerMs },
       initialPosition: "earliest",
       onProgress: (kind, p) => updateView(views[kind], p),
+    }).catch((error) => {
+      // Checkpoints of streams the emulator no longer has (its data directory was removed).
+      if (error instanceof CheckpointMismatchError && connection.emulator) {
+        throw new Error(`${error.message}, or start everything over with --fresh`, {
+          cause: error,
+        });
+      }
+      throw error;
     });
     console.log(
       `Queries: ${

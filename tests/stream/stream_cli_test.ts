@@ -123,13 +123,14 @@ Deno.test({
 
 Deno.test({
   name:
-    "deno task stream run twice resumes from the checkpoints and the kept streams: 30 + 30 rows per table, batch ids following on",
+    "deno task stream run twice resumes from the checkpoints and the kept streams: 30 + 30 rows per table, batch ids following on; --fresh starts over saying what it discards",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
     withTempDir(async (dir) => {
-      const run = (seed: number) =>
+      const run = (seed: number, ...extra: string[]) =>
         runStream(dir, [
+          ...extra,
           "--count",
           "30",
           "--rate",
@@ -171,6 +172,19 @@ Deno.test({
           .trim().split("\n").map((l) => JSON.parse(l) as { batchId: number });
         assert.equal(lines[0]?.batchId, last[kind]! + 1, `${kind}: first batch of the second run`);
       }
+
+      // --fresh says what it discards and starts new streams and checkpoints; the tables
+      // keep their rows.
+      const fresh = await run(23, "--fresh");
+      for (const kind of RECORD_KINDS) {
+        assert.match(fresh, new RegExp(`streaming-12c0d092d679-${kind} \\(60 records\\)`));
+        assert.match(fresh, new RegExp(`Discarded checkpoint .*12c0d092d679_${kind}_query`));
+        assert.equal(await new Checkpoint(checkpoint(kind)).latestCommittedBatch() >= 0, true);
+        const runFiles = await runs(kind);
+        assert.equal(runFiles.size, 1, `${kind}: the fresh checkpoint holds only this run`);
+      }
+      assert.match(fresh, /^Discarded the local Kinesis data in /m);
+      await assertTablesHold(join(dir, "lakehouse"), [21, 22, 23], 30);
     }),
 });
 
