@@ -25,6 +25,7 @@ import { join, resolve } from "node:path";
 import { describeStream } from "../kinesis/admin.ts";
 import { createKinesisClient } from "../kinesis/client.ts";
 import { Catalog } from "../catalog.ts";
+import { DeltaTable } from "../delta/mod.ts";
 import { durationMs } from "./_duration.ts";
 import {
   Checkpoint,
@@ -464,6 +465,26 @@ export class StreamingQuery extends EventTarget {
       this.#nextBatchId = lastCommit + 1;
     }
     if (this.#write.schema) await this.#sink.open();
+    await this.#checkQuarantineTable();
+  }
+
+  /**
+   * Refuses to start when an existing quarantine table lacks a column of
+   * {@linkcode QUARANTINE_SCHEMA} (one written before `data_base64` kept
+   * the exact payload), rather than failing at the first bad record.
+   */
+  async #checkQuarantineTable(): Promise<void> {
+    if (!(await DeltaTable.exists(this.quarantinePath))) return;
+    const table = await DeltaTable.open(this.quarantinePath);
+    const have = new Set(table.schema.fields.map((f) => f.name));
+    const missing = Object.keys(QUARANTINE_SCHEMA).filter((c) => !have.has(c));
+    if (missing.length > 0) {
+      throw new Error(
+        `Cannot start query: quarantine table ${this.quarantinePath} has no column ${
+          missing.join(", ")
+        } (it was written by an earlier pinstream); move it away and the query creates it again`,
+      );
+    }
   }
 
   /** @internal Starts the trigger loop. */

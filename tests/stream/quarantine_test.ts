@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type pl from "nodejs-polars";
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { createStream } from "../../lib/kinesis/admin.ts";
+import { DeltaTable } from "../../lib/delta/mod.ts";
 import { cleanUser } from "../../lib/clean/mod.ts";
 import { cleanTransform, QUARANTINE_SCHEMA, readStream } from "../../lib/stream/mod.ts";
 import type { WriteStreamOptions } from "../../lib/stream/mod.ts";
@@ -190,6 +191,33 @@ Deno.test({
           stage: "transform",
           reason: `cannot clean ind ${poisonInd}`,
         }]);
+      });
+    } finally {
+      await fx.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a query refuses to start on a quarantine table written without data_base64, saying what to do",
+  ...KINESIS_TEST,
+  async fn() {
+    const fx = await startKinesis();
+    try {
+      await withTempDir(async (dir) => {
+        await createStream(fx.kinesis, "old", { shardCount: 1 });
+        const { data_base64: _, ...oldSchema } = QUARANTINE_SCHEMA;
+        await DeltaTable.create(join(dir, "table_quarantine"), oldSchema);
+        await assert.rejects(
+          readStream({
+            format: "kinesis",
+            streamName: "old",
+            kinesis: fx.kinesis,
+            initialPosition: "earliest",
+          }).writeStream(write(dir)).start(),
+          /^Error: Cannot start query: quarantine table .*table_quarantine has no column data_base64 \(it was written by an earlier pinstream\); move it away/,
+        );
       });
     } finally {
       await fx.close();
