@@ -5,13 +5,19 @@
  * streaming queries, and shows a live view until Ctrl-C, --duration or
  * --count. Stops cleanly: the last batch commits and no process is left.
  *
+ * The emulator keeps its streams in KINESIS_DATA_DIR (./kinesis-data), so
+ * the next run resumes every query from its checkpoint, as with a real
+ * stream; --fresh discards the streams and the checkpoints first.
+ *
  * @module
  */
 import { join } from "node:path";
 import { loadConfig, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
+import { discardEmulatorData } from "../lib/kinesis/emulator.ts";
 import { Emitter } from "../lib/emit/mod.ts";
 import {
+  CheckpointMismatchError,
   maxMillisBehind,
   queryName,
   resetCheckpoint,
@@ -29,7 +35,11 @@ Runs the whole pipeline: the local Kinesis emulator (unless KINESIS_ENDPOINT
 or --aws), the API proxy, the three streams, the emitter posting source rows
 through the API, and the three streaming queries writing the Delta tables
 <USER_ID>_{pin,geo,user}_table. Shows a live view; Ctrl-C stops everything
-cleanly (the current batches commit).`;
+cleanly (the current batches commit).
+
+The local emulator keeps its streams and records in KINESIS_DATA_DIR
+(default ./kinesis-data): run it again and every query resumes from its
+checkpoint, reading nothing twice and losing nothing. --fresh starts over.`;
 
 /** How long a stop waits for the queries to commit what was posted. */
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -61,6 +71,11 @@ await runMain(async () => {
       type: "boolean",
       help: "discard the three queries' checkpoints first (says what it discards)",
     },
+    fresh: {
+      type: "boolean",
+      help:
+        "start over: discard the local emulator's streams (KINESIS_DATA_DIR) and the checkpoints, saying what",
+    },
   }, USAGE);
   const emitOptions = emitOptionsFromFlags(flags);
   const { count, durationMs } = emitOptions;
@@ -70,11 +85,11 @@ await runMain(async () => {
   }
   const config = loadConfig({
     flags: {
-      userId: flags["user-id"] as string | undefined,
-      endpoint: flags.endpoint as string | undefined,
-      aws: flags.aws as boolean | undefined,
-      lakehouse: flags.lakehouse as string | undefined,
-      checkpoints: flags.checkpoints as string | undefined,
+      userId: flags["user-id"],
+      endpoint: flags.endpoint,
+      aws: flags.aws,
+      lakehouse: flags.lakehouse,
+      checkpoints: flags.checkpoints,
     },
   });
 
@@ -88,7 +103,18 @@ await runMain(async () => {
     interrupted = signal;
     stopping.abort();
   });
-  const connection = await connectKinesis(config);
+  const embedded = config.kinesisEndpoint === undefined && !config.aws;
+  if (flags.fresh && !embedded) {
+    throw new UsageError(
+      "Cannot use --fresh with KINESIS_ENDPOINT or --aws: it starts the local emulator over; use --reset-checkpoint to start the queries over",
+    );
+  }
+  if (flags.fresh) {
+    console.log((await discardEmulatorData(config.kinesisDataDir)).message);
+  }
+  const connection = await connectKinesis(config, {
+    persistDir: embedded ? config.kinesisDataDir : undefined,
+  });
   let server: ReturnType<typeof startApi> | undefined;
   let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
   let emitterDone: Promise<unknown> = Promise.resolve();
@@ -99,10 +125,8 @@ await runMain(async () => {
     server = startApi(kinesis, config);
     console.log(`API proxy at ${server.url}`);
 
-    // A fresh emulator has fresh streams: checkpoints of an earlier run read
-    // streams that no longer exist, so they are discarded (the tables keep
-    // their rows).
-    if (flags["reset-checkpoint"] || connection.emulator) {
+    // New streams need new checkpoints (the tables keep their rows).
+    if (flags["reset-checkpoint"] || flags.fresh) {
       for (const kind of RECORD_KINDS) {
         const result = await resetCheckpoint(
           join(config.checkpointDir, queryName(config.userId, kind)),
@@ -123,6 +147,14 @@ await runMain(async () => {
       trigger: { processingTime: triggerMs },
       initialPosition: "earliest",
       onProgress: (kind, p) => updateView(views[kind], p),
+    }).catch((error) => {
+      // Checkpoints of streams the emulator no longer has (its data directory was removed).
+      if (error instanceof CheckpointMismatchError && connection.emulator) {
+        throw new Error(`${error.message}, or start everything over with --fresh`, {
+          cause: error,
+        });
+      }
+      throw error;
     });
     console.log(
       `Queries: ${

@@ -52,6 +52,7 @@ export {
 } from "./query.ts";
 export {
   cleanTransform,
+  type CleanTransformOptions,
   type Pipeline,
   type PipelineOptions,
   queryName,
@@ -67,8 +68,11 @@ export {
 } from "./source.ts";
 export {
   type DeadLetter,
+  type DeadLetterBuilder,
+  deadLetterOf,
   type DeadLetterStage,
   parseBatch,
+  type ParseBatchOptions,
   type ParsedBatch,
   QUARANTINE_SCHEMA,
   quarantineFrame,

@@ -43,7 +43,7 @@ export async function appendQuarantine(
   arrivalMs: number,
 ): Promise<void> {
   const frame = quarantineFrame(reasons.map((reason, i) => ({
-    data: `{"bad": ${i}}`,
+    data: new TextEncoder().encode(`{"bad": ${i}}`),
     partitionKey: `k${i}`,
     stream: `streaming-${USER_ID}-pin`,
     shardId: "shardId-000000000000",
