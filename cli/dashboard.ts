@@ -35,13 +35,13 @@ await runMain(async () => {
   );
   const config = loadConfig({
     flags: {
-      lakehouse: flags.lakehouse as string | undefined,
-      checkpoints: flags.checkpoints as string | undefined,
-      userId: flags["user-id"] as string | undefined,
+      lakehouse: flags.lakehouse,
+      checkpoints: flags.checkpoints,
+      userId: flags["user-id"],
     },
   });
   const port = flags.port !== undefined
-    ? parsePort("--port", flags.port as string, DEFAULT_PORT)
+    ? parsePort("--port", flags.port, DEFAULT_PORT)
     : parsePort("DASHBOARD_PORT", Deno.env.get("DASHBOARD_PORT") || undefined, DEFAULT_PORT);
   const dashboard = startDashboard({
     lakehouseDir: config.lakehouseDir,

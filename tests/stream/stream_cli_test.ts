@@ -3,6 +3,12 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Catalog } from "../../lib/catalog.ts";
+import {
+  computeGold,
+  GOLD_NAMES,
+  goldTableName,
+  readSilverTables,
+} from "../../lib/analytics/mod.ts";
 import { cleanGeo, cleanPin, cleanUser, rawFrame } from "../../lib/clean/mod.ts";
 import { mulberry32, readSource, type SourceTables } from "../../lib/data/mod.ts";
 import { Checkpoint, progressDir, queryName } from "../../lib/stream/mod.ts";
@@ -49,6 +55,7 @@ async function runStream(cwd: string, args: string[]): Promise<string> {
     env: {
       LAKEHOUSE_DIR: join(cwd, "lakehouse"),
       CHECKPOINT_DIR: join(cwd, "checkpoints"),
+      DASHBOARD_PORT: "0",
       NO_COLOR: "1",
     },
     stdout: "piped",
@@ -96,8 +103,23 @@ Deno.test({
         stdout,
         /Summary:\n {2}12c0d092d679_pin_table: version \d+, 300 rows in \d+ files; this run posted 300, committed 300, quarantined 0/,
       );
+      assert.match(stdout, /^Dashboard at http:\/\/127\.0\.0\.1:\d+\/$/m);
       // The rows the seed picks, cleaned in batch by the same functions.
       await assertTablesHold(lakehouse, [11], COUNT);
+
+      // The live gold query's last refresh ran over the final silver tables: each gold
+      // table equals the batch answer over them.
+      const silver = await readSilverTables(
+        new Catalog({ lakehouseDir: lakehouse }),
+        "12c0d092d679",
+      );
+      const answers = computeGold(silver);
+      for (const name of GOLD_NAMES) {
+        const gold = await (await new Catalog({ lakehouseDir: lakehouse })
+          .open(goldTableName("12c0d092d679", name))).read();
+        assert.ok(answers[name].height > 0, `${name}: no answer from 300 posts`);
+        assert.deepEqual(canonicalRows(gold), canonicalRows(answers[name]), name);
+      }
 
       // DuckDB reads the same number of rows from the tables' parquet files.
       const catalog = new Catalog({ lakehouseDir: lakehouse });
