@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type {
   AddAction,
   Commit,
@@ -16,8 +15,23 @@ import type {
   RemoveAction,
   TxnAction,
 } from "./actions.ts";
-import { checkpointFileName, listLog, LOG_DIR, readCommit, readLastCheckpoint } from "./log.ts";
-import { readCheckpointFiles, readCheckpointHead, readCheckpointTxns } from "./checkpoint.ts";
+import {
+  checkpointFileName,
+  commitFileName,
+  listLog,
+  logPath,
+  readCommit,
+  readLastCheckpoint,
+} from "./log.ts";
+import {
+  checkpointSources,
+  filesFromBody,
+  readCheckpointBody,
+  readCheckpointHead,
+  txnsFromBody,
+} from "./checkpoint.ts";
+import type pl from "nodejs-polars";
+import { openStorage, type Storage } from "./storage/mod.ts";
 import { decodeAddPath } from "./partition.ts";
 import { type DeltaStructType, parseSchemaString, typeNames } from "./schema.ts";
 import { TableNotFoundError, UnsupportedTableError } from "./errors.ts";
@@ -56,8 +70,10 @@ const SUPPORTED_READER_FEATURES = new Set<string>();
  * ```
  */
 export class Snapshot {
-  /** The table root directory. */
+  /** The table root: a local path or an `s3://` URL. */
   readonly tablePath: string;
+  /** The storage the table is in. */
+  readonly storage: Storage;
   #version = -1;
   #protocol: ProtocolAction | undefined;
   #metadata: MetadataAction | undefined;
@@ -71,30 +87,36 @@ export class Snapshot {
    * it) are not loaded yet: the snapshot knows its version, protocol and
    * metadata, and reads the files on first use.
    */
-  #pending: { paths: string[]; commits: Commit[] } | null = null;
+  #pending: { body: pl.DataFrame; commits: Commit[] } | null = null;
   /**
    * While set, the txn actions of this checkpoint are not loaded yet; those
    * of later commits are in `#txns` already and take precedence.
    */
-  #pendingTxns: string[] | null = null;
+  #pendingTxns: pl.DataFrame | null = null;
 
-  private constructor(tablePath: string) {
-    this.tablePath = tablePath;
+  private constructor(storage: Storage) {
+    this.storage = storage;
+    this.tablePath = storage.location;
   }
 
   /**
-   * Loads the snapshot of the table at `tablePath` (latest, or the version
-   * or timestamp in `options`). Throws `TableNotFoundError` when there is no
-   * table, `UnsupportedTableError` when its protocol needs features
-   * pinstream lacks, and `RangeError` for a version that does not exist.
+   * Loads the snapshot of the table at `table` (a location or a storage;
+   * latest, or the version or timestamp in `options`). Throws
+   * `TableNotFoundError` when there is no table, `UnsupportedTableError`
+   * when its protocol needs features pinstream lacks, and `RangeError` for
+   * a version that does not exist.
    */
-  static async load(tablePath: string, options: SnapshotLoadOptions = {}): Promise<Snapshot> {
-    const logDir = join(tablePath, LOG_DIR);
+  static async load(
+    table: string | Storage,
+    options: SnapshotLoadOptions = {},
+  ): Promise<Snapshot> {
+    const storage = typeof table === "string" ? openStorage(table) : table;
+    const tablePath = storage.location;
     if (options.version === undefined && options.timestamp === undefined) {
-      const fast = await Snapshot.#loadFromLastCheckpoint(tablePath);
+      const fast = await Snapshot.#loadFromLastCheckpoint(storage);
       if (fast) return fast;
     }
-    const listing = await listLog(logDir);
+    const listing = await listLog(storage);
     if (!listing || (listing.commits.length === 0 && listing.checkpoints.length === 0)) {
       throw new TableNotFoundError(`Cannot open table at ${tablePath}: it has no Delta log`);
     }
@@ -113,7 +135,7 @@ export class Snapshot {
       }
       target = options.version;
     } else if (options.timestamp !== undefined) {
-      target = await versionAtTimestamp(tablePath, options.timestamp, listing.commits);
+      target = await versionAtTimestamp(storage, options.timestamp, listing.commits);
     }
     const commits = new Set(listing.commits);
     const hasCommitsAfter = (from: number) => {
@@ -123,7 +145,11 @@ export class Snapshot {
     const failures: unknown[] = [];
     for (const checkpoint of listing.checkpoints) {
       if (checkpoint.version > target || !hasCommitsAfter(checkpoint.version)) continue;
-      const snapshot = Snapshot.#fromCheckpoint(tablePath, checkpoint.version, checkpoint.paths);
+      const snapshot = await Snapshot.#fromCheckpoint(
+        storage,
+        checkpoint.version,
+        checkpoint.paths,
+      );
       if (snapshot instanceof Error) {
         failures.push(snapshot);
         continue; // truncated or unreadable: try an older checkpoint
@@ -139,7 +165,7 @@ export class Snapshot {
         failures.length > 0 ? { cause: failures[0] } : undefined,
       );
     }
-    const snapshot = new Snapshot(tablePath);
+    const snapshot = new Snapshot(storage);
     await snapshot.#replay(target);
     snapshot.#assertReadable();
     return snapshot;
@@ -151,12 +177,11 @@ export class Snapshot {
    * is missing; no directory listing. Null when there is no usable
    * `_last_checkpoint`.
    */
-  static async #loadFromLastCheckpoint(tablePath: string): Promise<Snapshot | null> {
-    const logDir = join(tablePath, LOG_DIR);
-    const last = await readLastCheckpoint(logDir);
+  static async #loadFromLastCheckpoint(storage: Storage): Promise<Snapshot | null> {
+    const last = await readLastCheckpoint(storage);
     if (!last || last.parts) return null;
-    const snapshot = Snapshot.#fromCheckpoint(tablePath, last.version, [
-      join(logDir, checkpointFileName(last.version)),
+    const snapshot = await Snapshot.#fromCheckpoint(storage, last.version, [
+      logPath(checkpointFileName(last.version)),
     ]);
     if (snapshot instanceof Error) return null;
     const applied = await snapshot.update();
@@ -165,21 +190,36 @@ export class Snapshot {
     return snapshot;
   }
 
-  /** A snapshot at a checkpoint, file actions pending; the error when unreadable. */
-  static #fromCheckpoint(tablePath: string, version: number, paths: string[]): Snapshot | Error {
+  /**
+   * A snapshot at a checkpoint (`paths` relative to the table root), the
+   * error when it is unreadable. Every page of the checkpoint is decoded
+   * here, so a damaged one is found while an older one or the JSON commits
+   * can still stand in; turning its file and txn rows into objects waits
+   * for their first use.
+   */
+  static async #fromCheckpoint(
+    storage: Storage,
+    version: number,
+    paths: string[],
+  ): Promise<Snapshot | Error> {
     let head;
+    let body: pl.DataFrame;
     try {
-      head = readCheckpointHead(paths);
+      const sources = await checkpointSources(storage, paths);
+      head = readCheckpointHead(sources);
+      body = readCheckpointBody(sources);
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
     if (!head.protocol || !head.metaData) {
-      return new Error(`Checkpoint ${version} of ${tablePath} has no protocol or metaData`);
+      return new Error(
+        `Checkpoint ${version} of ${storage.location} has no protocol or metaData`,
+      );
     }
-    const snapshot = new Snapshot(tablePath);
+    const snapshot = new Snapshot(storage);
     snapshot.#apply(version, { ...head, adds: [], removes: [] });
-    snapshot.#pending = { paths, commits: [] };
-    snapshot.#pendingTxns = paths;
+    snapshot.#pending = { body, commits: [] };
+    snapshot.#pendingTxns = body;
     snapshot.#source = { checkpoint: version, commitsReplayed: 0 };
     return snapshot;
   }
@@ -255,9 +295,8 @@ export class Snapshot {
    */
   async update(): Promise<Array<{ version: number; commit: Commit }>> {
     const applied: Array<{ version: number; commit: Commit }> = [];
-    const logDir = join(this.tablePath, LOG_DIR);
     for (let v = this.#version + 1;; v++) {
-      const commit = await readCommit(logDir, v);
+      const commit = await readCommit(this.storage, v);
       if (!commit) break;
       this.#apply(v, commit);
       applied.push({ version: v, commit });
@@ -277,9 +316,8 @@ export class Snapshot {
   }
 
   async #replay(target: number): Promise<void> {
-    const logDir = join(this.tablePath, LOG_DIR);
     for (let v = this.#version + 1; v <= target; v++) {
-      const commit = await readCommit(logDir, v);
+      const commit = await readCommit(this.storage, v);
       if (!commit) {
         throw new Error(
           `Cannot load version ${target} of ${this.tablePath}: commit ${v} is missing`,
@@ -306,7 +344,7 @@ export class Snapshot {
   #loadFiles(): void {
     const pending = this.#pending;
     if (!pending) return;
-    const files = readCheckpointFiles(pending.paths);
+    const files = filesFromBody(pending.body);
     this.#pending = null;
     this.#applyFiles({ adds: files.adds, removes: files.removes, txns: [] });
     for (const commit of pending.commits) this.#applyFiles(commit);
@@ -314,10 +352,10 @@ export class Snapshot {
 
   /** Reads the checkpoint's txn actions; later commits' txns win. */
   #loadTxns(): void {
-    const paths = this.#pendingTxns;
-    if (!paths) return;
+    const body = this.#pendingTxns;
+    if (!body) return;
     const later = this.#txns;
-    this.#txns = new Map(readCheckpointTxns(paths).map((txn) => [txn.appId, txn]));
+    this.#txns = new Map(txnsFromBody(body).map((txn) => [txn.appId, txn]));
     this.#pendingTxns = null;
     for (const [appId, txn] of later) this.#txns.set(appId, txn);
   }
@@ -390,13 +428,13 @@ function toEpochMs(timestamp: Date | number | string): number {
   return ms;
 }
 
-/** The commit timestamp of a version: commitInfo.timestamp, else the file's mtime. */
+/** The commit timestamp of a version: commitInfo.timestamp, else the file's mtime (ms). */
 export function commitTimestamp(
   commitInfo: CommitInfoAction | undefined,
-  mtime: Date | null,
+  mtime: number | null,
 ): number {
   if (typeof commitInfo?.timestamp === "number") return commitInfo.timestamp;
-  return mtime?.getTime() ?? 0;
+  return mtime ?? 0;
 }
 
 /**
@@ -404,19 +442,22 @@ export function commitTimestamp(
  * a `RangeError` when the timestamp is before the oldest available commit.
  */
 export async function versionAtTimestamp(
-  tablePath: string,
+  storage: Storage,
   timestamp: Date | number | string,
   commits: number[],
 ): Promise<number> {
   const ms = toEpochMs(timestamp);
-  const logDir = join(tablePath, LOG_DIR);
   let found = -1;
   let oldest: number | undefined;
   for (const version of commits) {
-    const commit = await readCommit(logDir, version);
+    const commit = await readCommit(storage, version);
     if (!commit) continue;
-    const stat = await Deno.stat(join(logDir, `${String(version).padStart(20, "0")}.json`));
-    const at = commitTimestamp(commit.commitInfo, stat.mtime);
+    const at = typeof commit.commitInfo?.timestamp === "number"
+      ? commit.commitInfo.timestamp
+      : commitTimestamp(
+        commit.commitInfo,
+        (await storage.stat(logPath(commitFileName(version))))?.lastModified ?? null,
+      );
     oldest ??= at;
     if (at <= ms) found = version;
     else break;
