@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinLocation } from "../lib/delta/storage/mod.ts";
 import { loadConfig, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
 import { Emitter } from "../lib/emit/mod.ts";
@@ -105,7 +105,7 @@ await runMain(async () => {
     if (flags["reset-checkpoint"] || connection.emulator) {
       for (const kind of RECORD_KINDS) {
         const result = await resetCheckpoint(
-          join(config.checkpointDir, queryName(config.userId, kind)),
+          joinLocation(config.checkpointDir, queryName(config.userId, kind)),
         );
         if (result.existed) console.log(result.message);
       }
