@@ -92,3 +92,85 @@ Deno.test({
     });
   },
 });
+
+/**
+ * A proxy in front of `upstream` that forwards the first conditional PUT of
+ * each key in `lose` and then answers `status` instead of moto's answer, as
+ * when an answer is lost or a concurrent conditional write is reported.
+ */
+function losingProxy(
+  upstream: string,
+  lose: Map<string, number>,
+): { endpoint: string; lost: string[]; close(): Promise<void> } {
+  const lost: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const body = req.method === "GET" || req.method === "HEAD"
+      ? undefined
+      : await req.arrayBuffer();
+    const res = await fetch(`${upstream}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers: req.headers,
+      body,
+    });
+    const key = [...lose.keys()].find((k) => url.pathname.endsWith(k));
+    if (req.method === "PUT" && req.headers.has("if-none-match") && key && res.ok) {
+      const status = lose.get(key)!;
+      lose.delete(key);
+      lost.push(`${key} ${status}`);
+      await res.body?.cancel();
+      const code = status === 409 ? "ConditionalRequestConflict" : "InternalError";
+      return new Response(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+          `<Message>answer lost by the test proxy</Message></Error>`,
+        { status, headers: { "content-type": "application/xml" } },
+      );
+    }
+    return new Response(res.body, { status: res.status, headers: res.headers });
+  });
+  return { endpoint: `http://127.0.0.1:${server.addr.port}`, lost, close: () => server.shutdown() };
+}
+
+Deno.test({
+  name:
+    "a commit whose answer is a 409 or a 500 is read back and counted once, not retried as lost",
+  ignore,
+  ...S3_TEST,
+  async fn() {
+    await withLocalS3(async (s3) => {
+      const proxy = losingProxy(
+        s3.endpoint,
+        new Map([
+          ["_delta_log/00000000000000000001.json", 409],
+          ["_delta_log/00000000000000000002.json", 500],
+        ]),
+      );
+      try {
+        Deno.env.set("AWS_ENDPOINT_URL_S3", proxy.endpoint);
+        const location = s3.url("lake/default/pins");
+        const table = await DeltaTable.create(location, everyTypeFrame().schema);
+        const first = await table.append(everyTypeFrame(0, 2), { txn: { appId: "q", version: 0 } });
+        const second = await table.append(everyTypeFrame(2, 2), {
+          txn: { appId: "q", version: 1 },
+        });
+        assert.deepEqual([first.version, second.version], [1, 2]);
+        assert.deepEqual(proxy.lost, [
+          "_delta_log/00000000000000000001.json 409",
+          "_delta_log/00000000000000000002.json 500",
+        ]);
+        const commits = (await openStorage(location).list("_delta_log/")).map((f) => f.path);
+        assert.deepEqual(
+          commits,
+          [0, 1, 2].map((v) => `_delta_log/${String(v).padStart(20, "0")}.json`),
+        );
+        const reopened = await DeltaTable.open(location);
+        assert.deepEqual(
+          (await reopened.read()).getColumn("id").toArray().map(Number).sort(),
+          [0, 1, 2, 3],
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  },
+});
