@@ -306,7 +306,14 @@ export function readCheckpointTxns(paths: CheckpointSource[]): TxnAction[] {
  * objects yet: see {@linkcode filesFromBody} and {@linkcode txnsFromBody}.
  */
 export function readCheckpointBody(paths: CheckpointSource[]): pl.DataFrame {
-  return readParts(paths, ["add", "remove", "txn"]);
+  const columns = ["add", "remove", "txn"];
+  try {
+    // Common case (every writer emits the columns): one read, no schema probe.
+    const frames = paths.map((path) => pl.readParquet(path, { columns }));
+    return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonalRelaxed" });
+  } catch {
+    return readParts(paths, columns);
+  }
 }
 
 /** The txn actions of a decoded checkpoint body. */
