@@ -40,6 +40,7 @@
 export {
   type AppendOptions,
   type AppendResult,
+  AUTO_COMPACT_MIN_FILES,
   type CreateTableOptions,
   DEFAULT_RETENTION_HOURS,
   DeltaTable,

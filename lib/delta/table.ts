@@ -99,6 +99,12 @@ export interface ReadOptions {
   timestamp?: Date | number | string;
 }
 
+/**
+ * With `delta.autoOptimize.autoCompact`, an append compacts the table once
+ * it holds this many files smaller than the target size.
+ */
+export const AUTO_COMPACT_MIN_FILES = 50;
+
 function storageOf(table: string | Storage, what: string): Storage {
   if (typeof table === "string") {
     if (table === "") throw new TypeError(`Cannot ${what}: path must be a non-empty string`);
@@ -327,11 +333,17 @@ export class DeltaTable {
    * batch already committed for that appId is skipped without writing any
    * file. Lost races are retried at the next version (appends do not
    * conflict); throws `CommitConflictError` after `maxCommitAttempts`, or
-   * when the table's schema changed meanwhile.
+   * when the table's schema changed meanwhile. When the table property
+   * `delta.autoOptimize.autoCompact` is `true` (or `auto`) and the table
+   * holds at least {@linkcode AUTO_COMPACT_MIN_FILES} files smaller than
+   * the target size, an OPTIMIZE commit follows the append (best effort:
+   * its failure is a warning and the append stands).
    */
   async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     await this.refresh();
-    return await appendToSnapshot(this.#snapshot, df, options, this.#writeContext());
+    const result = await appendToSnapshot(this.#snapshot, df, options, this.#writeContext());
+    if (!result.skipped) await this.#autoCompact();
+    return result;
   }
 
   /**
@@ -468,6 +480,24 @@ export class DeltaTable {
       return this.#snapshot;
     }
     return await Snapshot.load(this.storage, options);
+  }
+
+  async #autoCompact(): Promise<void> {
+    const setting = (this.configuration["delta.autoOptimize.autoCompact"] ?? "").toLowerCase();
+    if (setting !== "true" && setting !== "auto") return;
+    const target = this.#targetFileSize();
+    const small = this.#snapshot.files.filter((f) => f.size < target).length;
+    if (small < AUTO_COMPACT_MIN_FILES) return;
+    try {
+      await optimizeSnapshot(this.#snapshot, {
+        targetFileSize: target,
+        numIndexedCols: this.#numIndexedCols(),
+        now: this.#clock,
+      });
+    } catch (error) {
+      // Compaction only rearranges data: the append stands without it.
+      console.warn(`pinstream: could not auto-compact ${this.path}: ${error}`);
+    }
   }
 
   #writeContext(): WriteContext {
