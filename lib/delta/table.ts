@@ -41,6 +41,7 @@ import {
   optimizeSnapshot,
 } from "./operations/optimize.ts";
 import {
+  checkVacuumOptions,
   DEFAULT_RETENTION_HOURS,
   type VacuumOptions,
   type VacuumResult,
@@ -434,14 +435,7 @@ export class DeltaTable {
    */
   async vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
     const { now = this.#clock() } = options;
-    const { retentionHours = DEFAULT_RETENTION_HOURS, force = false } = options;
-    if (
-      typeof retentionHours !== "number" || !(retentionHours >= 0) ||
-      (retentionHours < DEFAULT_RETENTION_HOURS && !force)
-    ) {
-      // Validated before reading anything: vacuumSnapshot says why.
-      return await vacuumSnapshot(this.#snapshot, { ...options, now });
-    }
+    checkVacuumOptions(options);
     await this.refresh();
     return await vacuumSnapshot(this.#snapshot, { ...options, now });
   }

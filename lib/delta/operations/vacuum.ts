@@ -50,22 +50,11 @@ function hidden(path: string): boolean {
 }
 
 /**
- * Deletes unreferenced data files of `snapshot` (which should be current)
- * older than the retention (a removed file's age counts from its removal,
- * an untracked file's from its modification time). Never touches
- * `_delta_log` or paths with a segment starting with `_` or `.`. A
- * retention below 168 hours is refused (`RangeError`) unless `force`.
+ * Throws `RangeError` for a retention that is not a number >= 0, or below
+ * 168 hours without `force`.
  */
-export async function vacuumSnapshot(
-  snapshot: Snapshot,
-  options: VacuumOptions & { now: number },
-): Promise<VacuumResult> {
-  const {
-    retentionHours = DEFAULT_RETENTION_HOURS,
-    force = false,
-    dryRun = false,
-    now,
-  } = options;
+export function checkVacuumOptions(options: VacuumOptions): void {
+  const { retentionHours = DEFAULT_RETENTION_HOURS, force = false } = options;
   if (typeof retentionHours !== "number" || !(retentionHours >= 0)) {
     throw new RangeError(`Cannot vacuum: retentionHours ${retentionHours} must be a number >= 0`);
   }
@@ -76,6 +65,21 @@ export async function vacuumSnapshot(
         "writers in flight still need; pass force to do it anyway",
     );
   }
+}
+
+/**
+ * Deletes unreferenced data files of `snapshot` (which should be current)
+ * older than the retention (a removed file's age counts from its removal,
+ * an untracked file's from its modification time). Never touches
+ * `_delta_log` or paths with a segment starting with `_` or `.`. A
+ * retention below 168 hours is refused (`RangeError`) unless `force`.
+ */
+export async function vacuumSnapshot(
+  snapshot: Snapshot,
+  options: VacuumOptions & { now: number },
+): Promise<VacuumResult> {
+  const { retentionHours = DEFAULT_RETENTION_HOURS, dryRun = false, now } = options;
+  checkVacuumOptions(options);
   const live = new Set(snapshot.files.map((a) => decodeAddPath(a.path)));
   const removedAt = new Map(
     snapshot.tombstones.map((r) => [decodeAddPath(r.path), r.deletionTimestamp ?? 0]),
