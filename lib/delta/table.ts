@@ -26,7 +26,7 @@ import { parseStats } from "./stats.ts";
 import { readHistory, type ReadHistoryOptions, type TableHistory } from "./history.ts";
 import { describeSnapshot, type TableDescription } from "./describe.ts";
 import { TableExistsError } from "./errors.ts";
-import { buildCommitInfo, commitActions, writeCommitFile } from "./transaction.ts";
+import { createTableLog } from "./operations/create.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -166,72 +166,12 @@ export class DeltaTable {
       clock = Date.now,
     } = options;
     const storage = storageOf(table, "create a table");
-    const path = storage.location;
-    const deltaSchema = (schema as DeltaStructType).type === "struct" &&
-        Array.isArray((schema as DeltaStructType).fields)
-      ? schema as DeltaStructType
-      : polarsSchemaToDelta(schema as PolarsSchema);
-    const columns = new Map(deltaSchema.fields.map((f) => [f.name, f]));
-    for (const column of partitionColumns) {
-      const field = columns.get(column);
-      if (!field) {
-        throw new TypeError(
-          `Cannot partition by "${column}": the schema has no such column`,
-        );
-      }
-      if (typeof field.type !== "string") {
-        throw new TypeError(
-          `Cannot partition by "${column}": its type ${
-            formatDeltaType(field.type)
-          } is not primitive`,
-        );
-      }
-    }
-    if (partitionColumns.length >= deltaSchema.fields.length) {
-      throw new TypeError(
-        "Cannot create a table partitioned by every column: no data would remain",
-      );
-    }
-    for (const [key, value] of Object.entries(configuration)) {
-      if (typeof value !== "string") {
-        throw new TypeError(`Cannot set table property "${key}": values must be strings`);
-      }
-    }
-    const listing = await listLog(storage);
-    if (listing && (listing.commits.length > 0 || listing.checkpoints.length > 0)) {
-      throw new TableExistsError(`Cannot create table at ${path}: a table already exists there`);
-    }
-    const now = clock();
-    const metaData = {
-      id: crypto.randomUUID(),
-      ...(name === undefined ? {} : { name }),
-      ...(description === undefined ? {} : { description }),
-      format: { provider: "parquet", options: {} },
-      schemaString: JSON.stringify(deltaSchema),
-      partitionColumns,
-      configuration,
-      createdTime: now,
-    };
-    const commitInfo = buildCommitInfo({
-      operation: "CREATE TABLE",
-      operationParameters: {
-        isManaged: "false",
-        description: description ?? null,
-        partitionBy: JSON.stringify(partitionColumns),
-        properties: JSON.stringify(configuration),
-      },
-      isBlindAppend: true,
-    }, () => now);
-    const actions = commitActions(commitInfo, {
-      protocol: { minReaderVersion: 1, minWriterVersion: 2 },
-      metaData,
-      adds: [],
-      removes: [],
-      txns: [],
-    });
-    if (!await writeCommitFile(storage, 0, actions)) {
-      throw new TableExistsError(`Cannot create table at ${path}: a table already exists there`);
-    }
+    await createTableLog(
+      storage,
+      schema,
+      { partitionColumns, configuration, name, description },
+      clock(),
+    );
     return await DeltaTable.open(storage, { clock });
   }
 
