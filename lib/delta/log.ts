@@ -45,14 +45,22 @@ const MULTIPART_RE = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
  * log holds no file at all.
  */
 export async function listLog(storage: Storage): Promise<LogListing | null> {
+  const files = await storage.list(`${LOG_DIR}/`);
+  if (files.length === 0) return null;
+  return parseLogNames(
+    files.map((f) => f.path.slice(LOG_DIR.length + 1)).filter((n) => !n.includes("/")),
+  );
+}
+
+/**
+ * The commits and complete checkpoints among the names of files in a log
+ * directory (checkpoint paths are relative to the table root).
+ */
+export function parseLogNames(names: string[]): LogListing {
   const commits: number[] = [];
   const single = new Map<number, string>();
   const parts = new Map<number, { total: number; files: Map<number, string> }>();
-  const files = await storage.list(`${LOG_DIR}/`);
-  if (files.length === 0) return null;
-  for (const file of files) {
-    const name = file.path.slice(LOG_DIR.length + 1);
-    if (name.includes("/")) continue;
+  for (const name of names) {
     let m = COMMIT_RE.exec(name);
     if (m) {
       commits.push(Number(m[1]));
@@ -60,7 +68,7 @@ export async function listLog(storage: Storage): Promise<LogListing | null> {
     }
     m = CHECKPOINT_RE.exec(name);
     if (m) {
-      single.set(Number(m[1]), file.path);
+      single.set(Number(m[1]), logPath(name));
       continue;
     }
     m = MULTIPART_RE.exec(name);
@@ -68,7 +76,7 @@ export async function listLog(storage: Storage): Promise<LogListing | null> {
       const version = Number(m[1]);
       const total = Number(m[3]);
       const group = parts.get(version) ?? { total, files: new Map() };
-      group.files.set(Number(m[2]), file.path);
+      group.files.set(Number(m[2]), logPath(name));
       parts.set(version, group);
     }
   }

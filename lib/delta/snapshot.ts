@@ -19,7 +19,9 @@ import {
   checkpointFileName,
   commitFileName,
   listLog,
+  LOG_DIR,
   logPath,
+  parseLogNames,
   readCommit,
   readLastCheckpoint,
 } from "./log.ts";
@@ -28,8 +30,10 @@ import {
   filesFromBody,
   readCheckpointBody,
   readCheckpointHead,
+  readCheckpointTxns,
   txnsFromBody,
 } from "./checkpoint.ts";
+import { parseCommit } from "./actions.ts";
 import type pl from "nodejs-polars";
 import { openStorage, type Storage } from "./storage/mod.ts";
 import { decodeAddPath } from "./partition.ts";
@@ -87,12 +91,12 @@ export class Snapshot {
    * it) are not loaded yet: the snapshot knows its version, protocol and
    * metadata, and reads the files on first use.
    */
-  #pending: { body: pl.DataFrame; commits: Commit[] } | null = null;
+  #pending: { body: () => pl.DataFrame; commits: Commit[] } | null = null;
   /**
    * While set, the txn actions of this checkpoint are not loaded yet; those
    * of later commits are in `#txns` already and take precedence.
    */
-  #pendingTxns: pl.DataFrame | null = null;
+  #pendingTxns: (() => TxnAction[]) | null = null;
 
   private constructor(storage: Storage) {
     this.storage = storage;
@@ -192,10 +196,11 @@ export class Snapshot {
 
   /**
    * A snapshot at a checkpoint (`paths` relative to the table root), the
-   * error when it is unreadable. Every page of the checkpoint is decoded
-   * here, so a damaged one is found while an older one or the JSON commits
-   * can still stand in; turning its file and txn rows into objects waits
-   * for their first use.
+   * error when its protocol and metaData are unreadable. A remote
+   * checkpoint, downloaded anyway, is decoded in full here so that damage
+   * is found while an older one or the JSON commits can still stand in; a
+   * local one is decoded on first use of its files or txns, and damage
+   * found then is recovered from the same way (see `#recover`).
    */
   static async #fromCheckpoint(
     storage: Storage,
@@ -203,11 +208,19 @@ export class Snapshot {
     paths: string[],
   ): Promise<Snapshot | Error> {
     let head;
-    let body: pl.DataFrame;
+    let body: () => pl.DataFrame;
+    let txns: () => TxnAction[];
     try {
       const sources = await checkpointSources(storage, paths);
       head = readCheckpointHead(sources);
-      body = readCheckpointBody(sources);
+      if (sources.every((source) => typeof source === "string")) {
+        body = () => readCheckpointBody(sources);
+        txns = () => readCheckpointTxns(sources);
+      } else {
+        const decoded = readCheckpointBody(sources);
+        body = () => decoded;
+        txns = () => txnsFromBody(decoded);
+      }
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
@@ -219,7 +232,7 @@ export class Snapshot {
     const snapshot = new Snapshot(storage);
     snapshot.#apply(version, { ...head, adds: [], removes: [] });
     snapshot.#pending = { body, commits: [] };
-    snapshot.#pendingTxns = body;
+    snapshot.#pendingTxns = txns;
     snapshot.#source = { checkpoint: version, commitsReplayed: 0 };
     return snapshot;
   }
@@ -344,7 +357,13 @@ export class Snapshot {
   #loadFiles(): void {
     const pending = this.#pending;
     if (!pending) return;
-    const files = filesFromBody(pending.body);
+    let files;
+    try {
+      files = filesFromBody(pending.body());
+    } catch (cause) {
+      this.#recover(cause);
+      return;
+    }
     this.#pending = null;
     this.#applyFiles({ adds: files.adds, removes: files.removes, txns: [] });
     for (const commit of pending.commits) this.#applyFiles(commit);
@@ -352,12 +371,80 @@ export class Snapshot {
 
   /** Reads the checkpoint's txn actions; later commits' txns win. */
   #loadTxns(): void {
-    const body = this.#pendingTxns;
-    if (!body) return;
+    const read = this.#pendingTxns;
+    if (!read) return;
+    let txns;
+    try {
+      txns = read();
+    } catch (cause) {
+      this.#recover(cause);
+      return;
+    }
     const later = this.#txns;
-    this.#txns = new Map(txnsFromBody(body).map((txn) => [txn.appId, txn]));
+    this.#txns = new Map(txns.map((txn) => [txn.appId, txn]));
     this.#pendingTxns = null;
     for (const [appId, txn] of later) this.#txns.set(appId, txn);
+  }
+
+  /**
+   * The local checkpoint this snapshot started from turned out damaged when
+   * its rows were read: rebuilds the files and txns, synchronously, from
+   * the newest older checkpoint that reads in full plus the JSON commits
+   * after it, or from every JSON commit. Throws, with the damage as cause,
+   * when the log no longer holds what that needs.
+   */
+  #recover(cause: unknown): void {
+    const damaged = this.#source.checkpoint;
+    const logDir = this.storage.localPath(LOG_DIR);
+    if (damaged === null || logDir === null) throw cause;
+    const listing = parseLogNames(
+      [...Deno.readDirSync(logDir)].filter((e) => e.isFile).map((e) => e.name),
+    );
+    const commits = new Set(listing.commits);
+    const covered = (from: number) => {
+      for (let v = from + 1; v <= this.#version; v++) if (!commits.has(v)) return false;
+      return true;
+    };
+    const readCommitSync = (v: number) =>
+      parseCommit(
+        Deno.readTextFileSync(this.storage.localPath(logPath(commitFileName(v)))!),
+        `commit ${v}`,
+      );
+    const rebuild = (from: number | null, body: pl.DataFrame | null) => {
+      this.#adds.clear();
+      this.#removes.clear();
+      const files = body ? filesFromBody(body) : { adds: [], removes: [] };
+      this.#applyFiles({ ...files, txns: [] });
+      this.#txns = new Map((body ? txnsFromBody(body) : []).map((t) => [t.appId, t]));
+      for (let v = (from ?? -1) + 1; v <= this.#version; v++) {
+        const commit = readCommitSync(v);
+        this.#applyFiles(commit);
+        for (const txn of commit.txns) this.#txns.set(txn.appId, txn);
+      }
+      this.#pending = null;
+      this.#pendingTxns = null;
+      this.#source = { checkpoint: from, commitsReplayed: this.#version - (from ?? -1) };
+    };
+    for (const checkpoint of listing.checkpoints) { // newest first
+      if (checkpoint.version >= damaged || !covered(checkpoint.version)) continue;
+      let body: pl.DataFrame;
+      try {
+        body = readCheckpointBody(checkpoint.paths.map((p) => this.storage.localPath(p)!));
+      } catch {
+        continue;
+      }
+      rebuild(checkpoint.version, body);
+      return;
+    }
+    if (covered(-1)) {
+      rebuild(null, null);
+      return;
+    }
+    throw new Error(
+      `Cannot read the files of ${this.tablePath} at version ${this.#version}: checkpoint ` +
+        `${damaged} is damaged and no older checkpoint or JSON commits cover it`,
+      { cause },
+    );
   }
 
   #applyFiles(commit: Commit): void {

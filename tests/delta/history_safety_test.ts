@@ -57,6 +57,7 @@ Deno.test("log cleanup keeps the commits a damaged checkpoint was meant to repla
     assert.equal(result.checkpoint, 2, "checkpoint 4 is not read in full, so 2 is kept");
     assert.deepEqual(result.deleted, [logFile(0), logFile(1)]);
     const snapshot = await Snapshot.load(dir);
+    assert.equal(snapshot.files.length, 5);
     assert.deepEqual(snapshot.source, { checkpoint: 2, commitsReplayed: 3 });
     const ids = (await (await DeltaTable.open(dir)).read()).getColumn("id").toArray().map(Number);
     assert.deepEqual(ids.sort((a, b) => a - b), [10, 20, 30, 40, 50]);
@@ -64,16 +65,30 @@ Deno.test("log cleanup keeps the commits a damaged checkpoint was meant to repla
   });
 });
 
-Deno.test("a damaged newer checkpoint falls back to JSON replay when loading", async () => {
+Deno.test("a damaged newer checkpoint falls back to an older one or JSON replay when loading", async () => {
   await withTempDir(async (dir) => {
     const table = await DeltaTable.create(dir, everyTypeFrame().schema, {
       configuration: { "delta.checkpointInterval": "3" },
     });
-    for (let v = 1; v <= 4; v++) await table.append(everyTypeFrame(v * 10, 1));
-    await damageAddColumn(join(dir, "_delta_log", logFile(3, "checkpoint.parquet")));
+    for (let v = 1; v <= 7; v++) {
+      await table.append(everyTypeFrame(v * 10, 1), { txn: { appId: "q", version: v } });
+    }
+    await damageAddColumn(join(dir, "_delta_log", logFile(6, "checkpoint.parquet")));
     const snapshot = await Snapshot.load(dir);
-    assert.deepEqual(snapshot.source, { checkpoint: null, commitsReplayed: 5 });
-    assert.equal(snapshot.files.length, 4);
+    assert.equal(snapshot.version, 7);
+    assert.equal(snapshot.files.length, 7);
+    assert.equal(snapshot.txnVersion("q"), 7);
+    assert.deepEqual(snapshot.source, { checkpoint: 3, commitsReplayed: 4 });
+    await damageAddColumn(join(dir, "_delta_log", logFile(3, "checkpoint.parquet")));
+    const txnsFirst = await Snapshot.load(dir);
+    assert.equal(txnsFirst.txnVersion("q"), 7, "the txn column itself is intact");
+    assert.equal(txnsFirst.files.length, 7);
+    assert.deepEqual(txnsFirst.source, { checkpoint: null, commitsReplayed: 8 });
+    assert.equal(txnsFirst.txnVersion("q"), 7);
+    assert.deepEqual(
+      (await (await DeltaTable.open(dir)).read()).getColumn("id").toArray().map(Number),
+      [10, 20, 30, 40, 50, 60, 70],
+    );
   });
 });
 
