@@ -27,6 +27,27 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents, fsyncing the parent of each
+ * directory created so that the new entries survive power loss too.
+ */
+async function mkdirDurable(dir: string): Promise<void> {
+  try {
+    if ((await Deno.stat(dir)).isDirectory) return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) await mkdirDurable(parent);
+  try {
+    await Deno.mkdir(dir);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    return;
+  }
+  await syncDir(parent);
+}
+
 /** A directory on the local file system. */
 export class LocalStorage implements Storage {
   /** The absolute root directory. */
@@ -155,7 +176,7 @@ export class LocalStorage implements Storage {
   async #writeTemp(path: string, data: Uint8Array | string): Promise<string> {
     const final = this.localPath(path);
     const dir = dirname(final);
-    await Deno.mkdir(dir, { recursive: true });
+    await mkdirDurable(dir);
     // Hidden (a dot name) so that vacuum and log listings never take it for data.
     const tmp = `${dir}${sep}.${final.slice(dir.length + 1)}.${crypto.randomUUID()}.tmp`;
     const file = await Deno.open(tmp, { write: true, createNew: true });
