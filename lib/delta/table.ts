@@ -166,12 +166,13 @@ export class DeltaTable {
       clock = Date.now,
     } = options;
     const storage = storageOf(table, "create a table");
-    await createTableLog(
-      storage,
-      schema,
-      { partitionColumns, configuration, name, description },
-      clock(),
-    );
+    await createTableLog(storage, schema, {
+      partitionColumns,
+      configuration,
+      name,
+      description,
+      now: clock(),
+    });
     return await DeltaTable.open(storage, { clock });
   }
 
@@ -282,7 +283,7 @@ export class DeltaTable {
    */
   async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     await this.refresh();
-    const result = await appendToSnapshot(this.#snapshot, df, options, this.#writeContext());
+    const result = await appendToSnapshot(this.#snapshot, df, this.#writeOptions(options));
     if (!result.skipped) await this.#autoCompact();
     return result;
   }
@@ -297,7 +298,7 @@ export class DeltaTable {
    */
   async overwrite(df: pl.DataFrame, options: OverwriteOptions = {}): Promise<AppendResult> {
     await this.refresh();
-    return await overwriteSnapshot(this.#snapshot, df, options, this.#writeContext());
+    return await overwriteSnapshot(this.#snapshot, df, this.#writeOptions(options));
   }
 
   /**
@@ -434,9 +435,11 @@ export class DeltaTable {
     }
   }
 
-  #writeContext(): WriteContext {
+  /** The caller's write options with the table's settings (the caller's targetFileSize wins). */
+  #writeOptions<T extends { targetFileSize?: number }>(options: T): T & WriteContext {
     return {
-      targetFileSize: this.#targetFileSize(),
+      ...options,
+      targetFileSize: options.targetFileSize ?? this.#targetFileSize(),
       numIndexedCols: this.#numIndexedCols(),
       now: this.#clock,
     };

@@ -26,10 +26,12 @@ export interface NewTableSettings {
   name?: string;
   /** Table description, if any. */
   description?: string;
+  /** The time of creation, epoch milliseconds. */
+  now: number;
 }
 
 /**
- * Writes version 0 of a new table in `storage` at time `now` (epoch ms).
+ * Writes version 0 of a new table in `storage` at `settings.now`.
  * Throws `TypeError` for a bad partitioning or property and
  * `TableExistsError` when a table is already there.
  */
@@ -37,9 +39,8 @@ export async function createTableLog(
   storage: Storage,
   schema: PolarsSchema | DeltaStructType,
   settings: NewTableSettings,
-  now: number,
 ): Promise<void> {
-  const { partitionColumns, configuration, name, description } = settings;
+  const { partitionColumns, configuration, name, description, now } = settings;
   const path = storage.location;
   const deltaSchema = (schema as DeltaStructType).type === "struct" &&
       Array.isArray((schema as DeltaStructType).fields)

@@ -81,9 +81,9 @@ export interface AppendResult {
   paths: string[];
 }
 
-/** Settings the writes need from their table. */
+/** Settings the writes need from their table (merged into their options by `DeltaTable`). */
 export interface WriteContext {
-  /** Target file size in bytes. */
+  /** Target file size in bytes (an option's own `targetFileSize` wins). */
   targetFileSize: number;
   /** `delta.dataSkippingNumIndexedCols`. */
   numIndexedCols: number;
@@ -130,14 +130,15 @@ function skipped(snapshot: Snapshot): AppendResult {
 export async function appendToSnapshot(
   snapshot: Snapshot,
   df: pl.DataFrame,
-  options: AppendOptions,
-  context: WriteContext,
+  options: AppendOptions & WriteContext,
 ): Promise<AppendResult> {
   const {
     txn,
     operation = "WRITE",
     operationParameters,
-    targetFileSize = context.targetFileSize,
+    targetFileSize,
+    numIndexedCols,
+    now,
     maxCommitAttempts = 100,
     beforeCommit,
   } = options;
@@ -150,7 +151,6 @@ export async function appendToSnapshot(
   if (txn && (snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped(snapshot);
   assertWritable(snapshot.protocol, snapshot.schema, snapshot.tablePath);
   const { schema, partitionColumns, storage } = snapshot;
-  const now = context.now;
   const schemaString = snapshot.metadata.schemaString;
   const prepared = conformToSchema(df, schema);
   const adds = prepared.height === 0 ? [] : await writeDataFiles(
@@ -158,7 +158,7 @@ export async function appendToSnapshot(
     prepared,
     schema,
     partitionColumns,
-    { targetFileSize, numIndexedCols: context.numIndexedCols, now },
+    { targetFileSize, numIndexedCols, now },
   );
   const bytes = adds.reduce((sum, a) => sum + a.size, 0);
   const what = `append to ${snapshot.tablePath}`;
@@ -225,14 +225,15 @@ function sameColumns(a: DeltaStructType, b: DeltaStructType): boolean {
 export async function overwriteSnapshot(
   snapshot: Snapshot,
   df: pl.DataFrame,
-  options: OverwriteOptions,
-  context: WriteContext,
+  options: OverwriteOptions & WriteContext,
 ): Promise<AppendResult> {
   const {
     txn,
     operation = "WRITE",
     operationParameters,
-    targetFileSize = context.targetFileSize,
+    targetFileSize,
+    numIndexedCols,
+    now,
     maxCommitAttempts = 100,
     beforeCommit,
     partitionBy,
@@ -247,7 +248,6 @@ export async function overwriteSnapshot(
   if (txn && (snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped(snapshot);
   assertWritable(snapshot.protocol, snapshot.schema, snapshot.tablePath);
   const { storage } = snapshot;
-  const now = context.now;
   const live = snapshot.files;
   const incoming = polarsSchemaToDelta(df.schema as unknown as PolarsSchema);
   const partitionColumns = partitionBy ?? snapshot.partitionColumns;
@@ -278,7 +278,7 @@ export async function overwriteSnapshot(
     prepared,
     schema,
     partitionColumns,
-    { targetFileSize, numIndexedCols: context.numIndexedCols, now },
+    { targetFileSize, numIndexedCols, now },
   );
   const bytes = adds.reduce((sum, a) => sum + a.size, 0);
   const deletionTimestamp = now();
