@@ -13,20 +13,28 @@
  *    reported, both for the load itself and for the full state (live files
  *    and txns read too).
  *
- * Everything is written to a temporary directory, removed at the end.
+ * 3. Append throughput and commit latency on the local disk and on a local
+ *    S3 (moto's server, started on a free port when moto is importable):
+ *    small appends, one commit each; the commit latency is the time from
+ *    the data files being stored to the commit returning.
+ *
+ * Everything is written to a temporary directory or bucket, removed at the end.
  *
  * @module
  */
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { DeltaTable, Snapshot } from "../lib/delta/mod.ts";
+import { createBucket, MOTO_PYTHON, startMoto } from "../tests/_s3.ts";
 import { CATEGORIES } from "../lib/records.ts";
-import { numberFlag, parseFlags, runMain } from "../cli/_args.ts";
+import { numberFlag, parseFlags, runMain, UsageError } from "../cli/_args.ts";
 
 const USAGE = `Usage: deno task bench delta [--rows N] [--batch N] [--commits N] [--loads N]
+                             [--store-commits N] [--only append|load|stores]
 
-Measures append throughput of cleaned-pin-like rows and snapshot load time
-of a small and a long-lived table.`;
+Measures append throughput of cleaned-pin-like rows, snapshot load time
+of a small and a long-lived table, and append throughput and commit latency
+on the local disk beside a local S3 (moto).`;
 
 /** `rows` rows shaped like the cleaned pin table (same columns and types). */
 function pinFrame(rows: number): pl.DataFrame {
@@ -142,6 +150,58 @@ async function snapshotLoads(dir: string, commits: number, loads: number): Promi
   );
 }
 
+function percentile(values: number[], p: number): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/** Appends `commits` batches of `batch` rows to a new table at `location`; one line of figures. */
+async function storeRun(label: string, location: string, commits: number, batch: number) {
+  const template = pinFrame(batch);
+  const table = await DeltaTable.create(location, template.schema);
+  const latencies: number[] = [];
+  let bytes = 0;
+  const started = performance.now();
+  for (let b = 0; b < commits; b++) {
+    let stored = 0;
+    const result = await table.append(template.withColumns(pl.col("ind").add(b * batch)), {
+      beforeCommit: () => {
+        stored = performance.now();
+      },
+    });
+    latencies.push(performance.now() - stored);
+    bytes += result.bytes;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `${label}: ${commits} appends of ${batch} rows in ${seconds.toFixed(2)} s, ` +
+      `${Math.round(commits * batch / seconds)} rows/s, ${
+        (bytes / 1e6 / seconds).toFixed(2)
+      } MB/s; ` +
+      `commit latency median ${median(latencies).toFixed(1)} ms, ` +
+      `p95 ${percentile(latencies, 0.95).toFixed(1)} ms (checkpoint every 10 included)`,
+  );
+}
+
+async function storeComparison(dir: string, commits: number, batch: number): Promise<void> {
+  await storeRun("local disk", join(dir, "store-local"), commits, batch);
+  if (!MOTO_PYTHON) {
+    console.log("local S3: skipped, moto is not importable in python3");
+    return;
+  }
+  const moto = await startMoto();
+  const saved = Deno.env.get("AWS_ENDPOINT_URL_S3");
+  try {
+    await createBucket(moto.endpoint, "bench");
+    Deno.env.set("AWS_ENDPOINT_URL_S3", moto.endpoint);
+    await storeRun("local S3 (moto)", "s3://bench/store-s3", commits, batch);
+  } finally {
+    if (saved === undefined) Deno.env.delete("AWS_ENDPOINT_URL_S3");
+    else Deno.env.set("AWS_ENDPOINT_URL_S3", saved);
+    await moto.stop();
+  }
+}
+
 /** Runs the benchmark with command-line `args` (see `--help`). */
 export async function run(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, {
@@ -161,15 +221,31 @@ export async function run(args: string[]): Promise<void> {
       value: "N",
       help: "snapshot loads timed per table, median reported (default 50)",
     },
+    "store-commits": {
+      type: "string",
+      value: "N",
+      help: "appends of 1000 rows in the local disk / local S3 run (default 30)",
+    },
+    only: {
+      type: "string",
+      value: "PART",
+      help: "run one part: append, load or stores (default all)",
+    },
   }, USAGE);
   const rows = numberFlag("rows", flags.rows, { min: 1 }) ?? 1_000_000;
   const batch = numberFlag("batch", flags.batch, { min: 1 }) ?? 10_000;
   const commits = numberFlag("commits", flags.commits, { min: 1 }) ?? 1000;
   const loads = numberFlag("loads", flags.loads, { min: 1 }) ?? 50;
+  const storeCommits = numberFlag("store-commits", flags["store-commits"], { min: 1 }) ?? 30;
+  const only = flags.only as string | undefined;
+  if (only !== undefined && !["append", "load", "stores"].includes(only)) {
+    throw new UsageError(`Invalid --only "${only}": expected append, load or stores`);
+  }
   const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-delta-" });
   try {
-    await appendThroughput(dir, rows, batch);
-    await snapshotLoads(dir, commits, loads);
+    if (!only || only === "append") await appendThroughput(dir, rows, batch);
+    if (!only || only === "load") await snapshotLoads(dir, commits, loads);
+    if (!only || only === "stores") await storeComparison(dir, storeCommits, 1000);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

@@ -31,6 +31,7 @@ import { streamNames, tableName } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { commitFileName, LOG_DIR, readCommit } from "../lib/delta/log.ts";
 import { dataFilePath } from "../lib/delta/read.ts";
+import { openStorage } from "../lib/delta/storage/mod.ts";
 import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
 import { deleteStream, ensureStreams, listShards } from "../lib/kinesis/admin.ts";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
@@ -514,7 +515,7 @@ class TableWatch {
         continue;
       }
       const seen = performance.now();
-      const commit = await readCommit(logDir, version);
+      const commit = await readCommit(openStorage(table), version);
       for (const add of commit?.adds ?? []) {
         const df = pl.readParquet(dataFilePath(table, add.path), { columns: ["ind"] });
         for (const ind of df.getColumn("ind").toArray()) {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { joinLocation, resolveLocation } from "../lib/delta/storage/mod.ts";
 import { loadConfig, streamName } from "../lib/config.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
 import { StreamNotFoundError } from "../lib/kinesis/errors.ts";
@@ -86,7 +86,7 @@ await runMain(async () => {
 
   if (flags["reset-checkpoint"]) {
     for (const kind of RECORD_KINDS) {
-      const dir = join(config.checkpointDir, queryName(config.userId, kind));
+      const dir = joinLocation(config.checkpointDir, queryName(config.userId, kind));
       console.log((await resetCheckpoint(dir)).message);
     }
   }
@@ -127,8 +127,8 @@ await runMain(async () => {
     console.log(
       `Running ${RECORD_KINDS.length} queries (${
         "availableNow" in trigger ? "available-now" : `every ${trigger.processingTime} ms`
-      }) into ${resolve(config.lakehouseDir)}, checkpoints in ${
-        resolve(config.checkpointDir)
+      }) into ${resolveLocation(config.lakehouseDir)}, checkpoints in ${
+        resolveLocation(config.checkpointDir)
       }; Ctrl-C stops`,
     );
     let signal: string | undefined;

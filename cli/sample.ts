@@ -29,7 +29,8 @@ async function main(args: string[]): Promise<void> {
       lakehouse: {
         type: "string",
         value: "DIR",
-        help: "lakehouse directory (default: env LAKEHOUSE_DIR, else ./lakehouse)",
+        help:
+          "lakehouse directory or s3://bucket/prefix (default: env LAKEHOUSE_DIR, else ./lakehouse)",
       },
     },
     USAGE,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { joinLocation } from "../lib/delta/storage/mod.ts";
 import { loadConfig, parsePort, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
 import { type DashboardServer, startDashboard } from "../lib/dashboard/mod.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
@@ -167,7 +167,7 @@ await runMain(async () => {
         goldQueryName(config.userId),
       ];
       for (const name of names) {
-        const result = await resetCheckpoint(join(config.checkpointDir, name));
+        const result = await resetCheckpoint(joinLocation(config.checkpointDir, name));
         if (result.existed) console.log(result.message);
       }
     }

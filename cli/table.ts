@@ -61,7 +61,8 @@ const FLAGS = {
   lakehouse: {
     type: "string",
     value: "DIR",
-    help: "lakehouse directory (default: env LAKEHOUSE_DIR, else ./lakehouse)",
+    help:
+      "lakehouse directory or s3://bucket/prefix (default: env LAKEHOUSE_DIR, else ./lakehouse)",
   },
 } as const satisfies FlagSpecs;
 
@@ -149,7 +150,14 @@ async function main(args: string[]): Promise<void> {
       });
       const verb = result.dryRun ? "would delete" : "deleted";
       for (const file of result.files) console.log(`${verb} ${file}`);
-      console.log(`${name}: ${verb} ${result.files.length} files (${result.bytes} bytes)`);
+      for (const { path, error } of result.failed) {
+        console.error(`could not delete ${path}: ${error}`);
+      }
+      console.log(
+        `${name}: ${verb} ${result.files.length} files (${result.bytes} bytes)` +
+          (result.failed.length > 0 ? `; ${result.failed.length} could not be deleted` : ""),
+      );
+      if (result.failed.length > 0) Deno.exitCode = 1;
       break;
     }
   }

@@ -1,17 +1,22 @@
 /**
  * The table catalog: names like `default.<name>` map to directories
- * `<lakehouseDir>/default/<name>/` holding Delta tables. Lists, describes,
+ * `<lakehouseDir>/default/<name>/` holding Delta tables; the lakehouse is a
+ * directory or `s3://bucket/prefix`. Lists, describes,
  * opens, creates and drops tables by name. Names must match
  * `[A-Za-z0-9_]+`, so a name can never reach outside the lakehouse.
  *
  * @module
  */
-import { join, resolve } from "node:path";
 import {
   type CreateTableOptions,
+  deleteAll,
   type DeltaStructType,
   DeltaTable,
+  isS3Location,
+  joinLocation,
+  openStorage,
   type PolarsSchema,
+  resolveLocation,
   type TableDescription,
   TableNotFoundError,
 } from "./delta/mod.ts";
@@ -61,7 +66,8 @@ export function parseTableName(name: string): TableName {
 /** Options of {@linkcode Catalog}. */
 export interface CatalogOptions {
   /**
-   * The lakehouse directory. Default: env `LAKEHOUSE_DIR`, else `./lakehouse`.
+   * The lakehouse directory or `s3://bucket/prefix`. Default: env
+   * `LAKEHOUSE_DIR`, else `./lakehouse`.
    */
   lakehouseDir?: string;
 }
@@ -81,7 +87,7 @@ export interface CatalogOptions {
  * ```
  */
 export class Catalog {
-  /** The lakehouse directory (absolute). */
+  /** The lakehouse location (an absolute path or `s3://bucket/prefix`). */
   readonly lakehouseDir: string;
 
   /** Makes a catalog over `options.lakehouseDir`. */
@@ -92,13 +98,13 @@ export class Catalog {
     if (typeof lakehouseDir !== "string" || lakehouseDir === "") {
       throw new TypeError("Cannot make a catalog: lakehouseDir must be a non-empty string");
     }
-    this.lakehouseDir = resolve(lakehouseDir);
+    this.lakehouseDir = resolveLocation(lakehouseDir);
   }
 
-  /** The directory of table `name`: `<lakehouseDir>/<database>/<table>`. */
+  /** The location of table `name`: `<lakehouseDir>/<database>/<table>`. */
   tablePath(name: string): string {
     const { database, table } = parseTableName(name);
-    return join(this.lakehouseDir, database, table);
+    return joinLocation(this.lakehouseDir, database, table);
   }
 
   /** Qualified names of the tables in `database` (default `default`), sorted. */
@@ -109,10 +115,20 @@ export class Catalog {
       );
     }
     const names: string[] = [];
+    if (isS3Location(this.lakehouseDir)) {
+      const seen = new Set<string>();
+      for (const file of await openStorage(this.lakehouseDir).list(`${database}/`)) {
+        const m = /^[^/]+\/([^/]+)\/_delta_log\/\d{20}\.(json|checkpoint\.parquet)$/.exec(
+          file.path,
+        );
+        if (m && NAME_RE.test(m[1]!)) seen.add(`${database}.${m[1]}`);
+      }
+      return [...seen].sort();
+    }
     try {
-      for await (const entry of Deno.readDir(join(this.lakehouseDir, database))) {
+      for await (const entry of Deno.readDir(joinLocation(this.lakehouseDir, database))) {
         if (!entry.isDirectory || !NAME_RE.test(entry.name)) continue;
-        if (await DeltaTable.exists(join(this.lakehouseDir, database, entry.name))) {
+        if (await DeltaTable.exists(joinLocation(this.lakehouseDir, database, entry.name))) {
           names.push(`${database}.${entry.name}`);
         }
       }
@@ -173,26 +189,32 @@ export class Catalog {
   }
 
   /**
-   * Drops table `name`: deletes its directory, data and log. Returns false
-   * when it did not exist. A directory that is not a Delta table is left
+   * Drops table `name`: deletes its files, data and log. Returns false
+   * when it did not exist. A location that is not a Delta table is left
    * alone (an `Error`).
    */
   async drop(name: string): Promise<boolean> {
     const path = this.tablePath(name);
-    if (!await DeltaTable.exists(path)) {
-      try {
-        await Deno.stat(path);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return false;
-        throw error;
-      }
+    const storage = openStorage(path);
+    if (!await DeltaTable.exists(storage)) {
+      const local = storage.localPath("");
+      if (local !== null) {
+        try {
+          await Deno.stat(local);
+        } catch (error) {
+          if (error instanceof Deno.errors.NotFound) return false;
+          throw error;
+        }
+      } else if ((await storage.list("")).length === 0) return false;
       throw new Error(
         `Cannot drop ${
           parseTableName(name).qualified
         }: ${path} is not a Delta table, so it is left alone`,
       );
     }
-    await Deno.remove(path, { recursive: true });
+    const local = storage.localPath("");
+    if (local !== null) await Deno.remove(local, { recursive: true });
+    else await deleteAll(storage);
     return true;
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import {
   type AddAction,
@@ -17,8 +18,38 @@ import {
   type RemoveAction,
   type TxnAction,
 } from "./actions.ts";
-import { checkpointFileName, type LastCheckpoint, LOG_DIR, replaceFile } from "./log.ts";
+import { checkpointFileName, type LastCheckpoint, logPath } from "./log.ts";
 import { sqlString, withDuckDB } from "./_duckdb.ts";
+import type { Storage } from "./storage/mod.ts";
+
+/**
+ * A checkpoint file as Polars reads it: a local path, or the bytes of a
+ * file downloaded from a remote store.
+ */
+export type CheckpointSource = string | Buffer;
+
+/**
+ * The sources of checkpoint files `paths` (relative to the table root):
+ * local paths read in place, remote files downloaded. Throws when a file
+ * is missing.
+ */
+export async function checkpointSources(
+  storage: Storage,
+  paths: string[],
+): Promise<CheckpointSource[]> {
+  const out: CheckpointSource[] = [];
+  for (const path of paths) {
+    const local = storage.localPath(path);
+    if (local !== null) {
+      out.push(local);
+      continue;
+    }
+    const bytes = await storage.read(path);
+    if (bytes === null) throw new Error(`Cannot read checkpoint file ${path}: it does not exist`);
+    out.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  return out;
+}
 
 /** The state a checkpoint records. */
 export interface CheckpointState {
@@ -61,17 +92,17 @@ const CHECKPOINT_COLUMNS: Record<string, string> = {
 
 /**
  * Writes `_delta_log/{version}.checkpoint.parquet` for `state` and then
- * `_delta_log/_last_checkpoint`. Both appear atomically (written aside,
- * then renamed). Call it only once the commit at `state.version` exists.
- * Returns what `_last_checkpoint` now holds.
+ * `_delta_log/_last_checkpoint`, through `storage` (DuckDB writes the
+ * parquet to a local file, which is then stored). Both appear atomically.
+ * Call it only once the commit at `state.version` exists. Returns what
+ * `_last_checkpoint` now holds.
  */
 export async function writeCheckpoint(
-  tablePath: string,
+  storage: Storage,
   state: CheckpointState,
   options: WriteCheckpointOptions = {},
 ): Promise<LastCheckpoint> {
   const { tombstoneRetentionMs = 7 * 24 * 3600_000, now = Date.now() } = options;
-  const logDir = join(tablePath, LOG_DIR);
   const lines: string[] = [
     JSON.stringify({
       protocol: {
@@ -107,11 +138,17 @@ export async function writeCheckpoint(
       remove: { path, deletionTimestamp, dataChange, extendedFileMetadata, partitionValues, size },
     }));
   }
-  const final = join(logDir, checkpointFileName(state.version));
-  const tmp = join(logDir, `.${checkpointFileName(state.version)}.${crypto.randomUUID()}.tmp`);
-  // Beside the checkpoint, hidden like it, so a writer killed here leaves
-  // nothing outside the table (readers skip dot files in _delta_log).
+  const name = checkpointFileName(state.version);
+  const localLog = storage.localPath(logPath(""));
+  // On a local store the temporary files sit beside the checkpoint, hidden
+  // like it, so a writer killed here leaves nothing outside the table
+  // (readers skip dot files in _delta_log); for a remote store, in a
+  // temporary directory removed at the end.
+  const tmpDir = localLog ?? await Deno.makeTempDir({ prefix: "pinstream-checkpoint-" });
+  if (localLog) await Deno.mkdir(localLog, { recursive: true });
+  const tmp = join(tmpDir, `.${name}.${crypto.randomUUID()}.tmp`);
   const ndjson = `${tmp}.ndjson`;
+  let sizeInBytes: number;
   try {
     await Deno.writeTextFile(ndjson, lines.join("\n") + "\n");
     const columns = Object.entries(CHECKPOINT_COLUMNS)
@@ -123,28 +160,42 @@ export async function writeCheckpoint(
           `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy)`,
       )
     );
-    await Deno.rename(tmp, final);
+    const bytes = await Deno.readFile(tmp);
+    sizeInBytes = bytes.length;
+    await storage.write(logPath(name), bytes);
   } finally {
     await Deno.remove(ndjson).catch(() => {});
     await Deno.remove(tmp).catch(() => {});
+    if (!localLog) await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
   }
   const last: LastCheckpoint = {
     version: state.version,
     size: lines.length,
-    sizeInBytes: (await Deno.stat(final)).size,
+    sizeInBytes,
     numOfAddFiles,
   };
-  await replaceFile(join(logDir, "_last_checkpoint"), JSON.stringify(last));
+  await storage.write(logPath("_last_checkpoint"), JSON.stringify(last));
   return last;
 }
 
 /**
  * Reads the actions of a checkpoint (one file or all parts of a multi-part
- * one) with DuckDB, whatever engine wrote it. Throws when a file is
- * missing, truncated or not parquet.
+ * one, `paths` relative to the table root) with DuckDB, whatever engine
+ * wrote it. Throws when a file is missing, truncated or not parquet.
  */
-export async function readCheckpoint(paths: string[]): Promise<Commit> {
-  const list = `[${paths.map(sqlString).join(", ")}]`;
+export async function readCheckpoint(storage: Storage, paths: string[]): Promise<Commit> {
+  const local = paths.map((p) => storage.localPath(p));
+  let tmpDir: string | null = null;
+  if (local.some((p) => p === null)) {
+    tmpDir = await Deno.makeTempDir({ prefix: "pinstream-checkpoint-" });
+    for (const [i, path] of paths.entries()) {
+      const bytes = await storage.read(path);
+      if (bytes === null) throw new Error(`Cannot read checkpoint file ${path}: it does not exist`);
+      local[i] = join(tmpDir, `part-${i}.parquet`);
+      await Deno.writeFile(local[i]!, bytes);
+    }
+  }
+  const list = `[${local.map((p) => sqlString(p!)).join(", ")}]`;
   const rows = await withDuckDB(async (con) => {
     const described = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${list})`);
     const present = new Set(described.getRowObjectsJson().map((r) => String(r.column_name)));
@@ -153,7 +204,7 @@ export async function readCheckpoint(paths: string[]): Promise<Commit> {
     const select = wanted.map((c) => `to_json("${c}") AS "${c}"`).join(", ");
     const reader = await con.runAndReadAll(`SELECT ${select} FROM read_parquet(${list})`);
     return reader.getRowObjectsJson();
-  });
+  }).finally(() => tmpDir ? Deno.remove(tmpDir, { recursive: true }).catch(() => {}) : undefined);
   const commit: Commit = { adds: [], removes: [], txns: [] };
   for (const row of rows) {
     for (const [kind, json] of Object.entries(row)) {
@@ -176,7 +227,7 @@ export interface CheckpointHead {
   txns: TxnAction[];
 }
 
-function readParts(paths: string[], columns: string[]): pl.DataFrame {
+function readParts(paths: CheckpointSource[], columns: string[]): pl.DataFrame {
   const frames = paths.map((path) => {
     const present = new Set(pl.readParquet(path, { nRows: 1 }).columns);
     const wanted = columns.filter((c) => present.has(c));
@@ -220,7 +271,7 @@ const HEAD_ROWS = 8;
  * there. `txns` is empty: see {@linkcode readCheckpointTxns}. Throws when a
  * file is missing, truncated or not parquet.
  */
-export function readCheckpointHead(paths: string[]): CheckpointHead {
+export function readCheckpointHead(paths: CheckpointSource[]): CheckpointHead {
   const columns = ["protocol", "metaData"];
   if (paths.length === 1) {
     let head: CheckpointHead | null = null;
@@ -238,7 +289,7 @@ export function readCheckpointHead(paths: string[]): CheckpointHead {
 }
 
 /** Reads the txn actions of a checkpoint with Polars, synchronously. */
-export function readCheckpointTxns(paths: string[]): TxnAction[] {
+export function readCheckpointTxns(paths: CheckpointSource[]): TxnAction[] {
   let df: pl.DataFrame;
   try {
     // Common case (every writer emits the column): one read, no schema probe.
@@ -246,6 +297,27 @@ export function readCheckpointTxns(paths: string[]): TxnAction[] {
   } catch {
     df = readParts(paths, ["txn"]);
   }
+  return txnsFromBody(df);
+}
+
+/**
+ * Decodes the add, remove and txn columns of a checkpoint in full (every
+ * page, so a damaged file fails here), synchronously, without making JS
+ * objects yet: see {@linkcode filesFromBody} and {@linkcode txnsFromBody}.
+ */
+export function readCheckpointBody(paths: CheckpointSource[]): pl.DataFrame {
+  const columns = ["add", "remove", "txn"];
+  try {
+    // Common case (every writer emits the columns): one read, no schema probe.
+    const frames = paths.map((path) => pl.readParquet(path, { columns }));
+    return frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonalRelaxed" });
+  } catch {
+    return readParts(paths, columns);
+  }
+}
+
+/** The txn actions of a decoded checkpoint body. */
+export function txnsFromBody(df: pl.DataFrame): TxnAction[] {
   return structRows(df, "txn").map((row) => ({
     appId: String(row.appId),
     version: Number(row.version),
@@ -254,7 +326,7 @@ export function readCheckpointTxns(paths: string[]): TxnAction[] {
 }
 
 /** The rows of `columns` in which at least one of them is not null, as records. */
-function nonNullRecords(paths: string[], columns: string[]): Record<string, unknown>[] {
+function nonNullRecords(paths: CheckpointSource[], columns: string[]): Record<string, unknown>[] {
   let df: pl.DataFrame;
   try {
     // Common case (every writer emits the columns): one read, no schema probe.
@@ -302,9 +374,13 @@ function headFromRecords(records: Record<string, unknown>[]): CheckpointHead {
  * synchronously (the part of a checkpoint that grows with the table).
  */
 export function readCheckpointFiles(
-  paths: string[],
+  paths: CheckpointSource[],
 ): { adds: AddAction[]; removes: RemoveAction[] } {
-  const df = readParts(paths, ["add", "remove"]);
+  return filesFromBody(readParts(paths, ["add", "remove"]));
+}
+
+/** The add and remove actions of a decoded checkpoint body. */
+export function filesFromBody(df: pl.DataFrame): { adds: AddAction[]; removes: RemoveAction[] } {
   const adds = structRows(df, "add").map((row) => ({
     ...row,
     partitionValues: mapValue(row.partitionValues) ?? {},
@@ -315,4 +391,19 @@ export function readCheckpointFiles(
     partitionValues: mapValue(row.partitionValues),
   })) as unknown as RemoveAction[];
   return { adds, removes };
+}
+
+/**
+ * Reads a whole checkpoint (`paths` relative to the table root) with
+ * Polars: every row of every action, so that a damaged file is found
+ * before anything relies on it. Throws when it is missing or damaged.
+ */
+export async function readFullCheckpoint(storage: Storage, paths: string[]): Promise<Commit> {
+  const sources = await checkpointSources(storage, paths);
+  const head = readCheckpointHead(sources);
+  if (!head.protocol || !head.metaData) {
+    throw new Error(`Checkpoint ${paths.join(", ")} has no protocol or metaData`);
+  }
+  const body = readCheckpointBody(sources);
+  return { ...head, ...filesFromBody(body), txns: txnsFromBody(body) };
 }

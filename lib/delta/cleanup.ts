@@ -3,13 +3,15 @@
  * commits and checkpoints older than `delta.logRetentionDuration` (default
  * 30 days) are deleted, keeping the newest checkpoint at or before the
  * cutoff, its commit and everything after them. Without a checkpoint nothing
- * is deleted. Ages are the log files' modification times.
+ * is deleted. Ages are the log files' modification times. A checkpoint is
+ * kept as the oldest state only once it has been read in full (every row),
+ * so a damaged one never replaces the commits it was meant to.
  *
  * @module
  */
-import { join } from "node:path";
-import { commitFileName, listLog, LOG_DIR } from "./log.ts";
-import { readCheckpointHead } from "./checkpoint.ts";
+import { listLog, LOG_DIR } from "./log.ts";
+import { readFullCheckpoint } from "./checkpoint.ts";
+import { openStorage, type Storage } from "./storage/mod.ts";
 
 /** The default `delta.logRetentionDuration`. */
 export const DEFAULT_LOG_RETENTION = "interval 30 days";
@@ -78,56 +80,53 @@ const VERSIONED_RE =
   /^(\d{20})\.(?:json|crc|checkpoint\.parquet|checkpoint\.\d{10}\.\d{10}\.parquet)$/;
 
 /**
- * Deletes expired log files of the table at `tablePath`: the cutoff commit
+ * Deletes expired log files of the table `table` (a location or a storage): the cutoff commit
  * is the newest commit such that it and every commit before it were
- * modified at or before `now - retentionMs`; the newest readable checkpoint
- * at or before it is kept with everything after it, and older `.json`,
- * checkpoint and `.crc` files are deleted. It does not look at table
- * properties: callers check {@linkcode logCleanupEnabled}.
+ * modified at or before `now - retentionMs`; the newest checkpoint at or
+ * before it that reads in full is kept with everything after it, and older
+ * `.json`, checkpoint and `.crc` files are deleted. It does not look at
+ * table properties: callers check {@linkcode logCleanupEnabled}.
  */
 export async function cleanupExpiredLogs(
-  tablePath: string,
+  table: string | Storage,
   options: CleanupOptions,
 ): Promise<CleanupResult> {
+  const storage = typeof table === "string" ? openStorage(table) : table;
   const { retentionMs, now = Date.now() } = options;
   if (!(retentionMs >= 0)) {
     throw new RangeError(`Cannot clean up the log: retention ${retentionMs} ms must be >= 0`);
   }
-  const logDir = join(tablePath, LOG_DIR);
-  const listing = await listLog(logDir);
+  const files = await storage.list(`${LOG_DIR}/`);
+  const listing = await listLog(storage);
   const none: CleanupResult = { checkpoint: null, deleted: [] };
   if (!listing || listing.checkpoints.length === 0) return none;
+  const modified = new Map(files.map((f) => [f.path.slice(LOG_DIR.length + 1), f.lastModified]));
   const cutoff = now - retentionMs;
   let cutoffCommit = -1;
   for (const version of listing.commits) {
     if (version !== cutoffCommit + 1 && cutoffCommit >= 0) break;
-    const stat = await Deno.stat(join(logDir, commitFileName(version))).catch(() => null);
-    if (!stat || (stat.mtime?.getTime() ?? Infinity) > cutoff) break;
+    const mtime = modified.get(`${String(version).padStart(20, "0")}.json`);
+    if (mtime === undefined || mtime > cutoff) break;
     cutoffCommit = version;
   }
   let kept: number | null = null;
   for (const checkpoint of listing.checkpoints) { // newest first
     if (checkpoint.version > cutoffCommit) continue;
     try {
-      const head = readCheckpointHead(checkpoint.paths);
-      if (!head.protocol || !head.metaData) continue;
+      await readFullCheckpoint(storage, checkpoint.paths);
     } catch {
-      continue; // unreadable: an older one must hold the state
+      continue; // unreadable or damaged: an older one must hold the state
     }
     kept = checkpoint.version;
     break;
   }
   if (kept === null || kept === 0) return { checkpoint: kept, deleted: [] };
   const deleted: string[] = [];
-  for await (const entry of Deno.readDir(logDir)) {
-    const m = entry.isFile ? VERSIONED_RE.exec(entry.name) : null;
+  for (const name of modified.keys()) {
+    const m = VERSIONED_RE.exec(name);
     if (!m || Number(m[1]) >= kept) continue;
-    try {
-      await Deno.remove(join(logDir, entry.name));
-      deleted.push(entry.name);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    await storage.delete(`${LOG_DIR}/${name}`);
+    deleted.push(name);
   }
   return { checkpoint: kept, deleted: deleted.sort() };
 }

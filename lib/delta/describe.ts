@@ -8,7 +8,7 @@ import pl from "nodejs-polars";
 import type { Snapshot } from "./snapshot.ts";
 import { formatDeltaType } from "./schema.ts";
 import { parseStats } from "./stats.ts";
-import { dataFilePath } from "./read.ts";
+import { dataFileSource } from "./read.ts";
 import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
 
 /** One column of a described table. */
@@ -117,14 +117,17 @@ export class TableDescription {
  * Describes a snapshot. Rows come from file statistics; a file without
  * them is counted by reading it.
  */
-export function describeSnapshot(snapshot: Snapshot, name: string | null = null): TableDescription {
+export async function describeSnapshot(
+  snapshot: Snapshot,
+  name: string | null = null,
+): Promise<TableDescription> {
   const files = snapshot.files;
   let rows = 0;
   for (const add of files) {
     const stats = parseStats(add.stats);
     rows += stats
       ? stats.numRecords
-      : pl.readParquet(dataFilePath(snapshot.tablePath, add.path)).height;
+      : pl.readParquet(await dataFileSource(snapshot.storage, add.path)).height;
   }
   const partitions = new Set(snapshot.partitionColumns);
   const { protocol, metadata } = snapshot;

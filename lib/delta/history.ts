@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { listLog, LOG_DIR, readCommit } from "./log.ts";
+import { commitFileName, listLog, logPath, readCommit } from "./log.ts";
+import type { Storage } from "./storage/mod.ts";
 import { commitTimestamp } from "./snapshot.ts";
 import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
 
@@ -57,25 +57,24 @@ export function historyHtml(entries: HistoryEntry[]): string {
 }
 
 /**
- * Reads the history of the table at `tablePath`: commits whose JSON file
- * is still in the log, newest first.
+ * Reads the history of the table in `storage`: commits whose JSON file is
+ * still in the log, newest first.
  */
 export async function readHistory(
-  tablePath: string,
+  storage: Storage,
   options: ReadHistoryOptions = {},
 ): Promise<TableHistory> {
   const { limit = Infinity } = options;
   if (!(limit >= 0)) throw new RangeError(`Cannot read history: limit ${limit} must be >= 0`);
-  const logDir = join(tablePath, LOG_DIR);
-  const listing = await listLog(logDir);
+  const listing = await listLog(storage);
   const versions = (listing?.commits ?? []).slice().reverse().slice(0, limit);
   const entries: HistoryEntry[] = [];
   for (const version of versions) {
-    const commit = await readCommit(logDir, version);
+    const commit = await readCommit(storage, version);
     if (!commit) continue;
     const info = commit.commitInfo;
     const mtime = info?.timestamp === undefined
-      ? (await Deno.stat(join(logDir, `${String(version).padStart(20, "0")}.json`))).mtime
+      ? (await storage.stat(logPath(commitFileName(version))))?.lastModified ?? null
       : null;
     entries.push({
       version,

@@ -1,12 +1,11 @@
 /**
  * The `_delta_log` directory: file names, listing, reading commits and
- * creating a new commit atomically (put-if-absent with `link`).
+ * creating a new commit atomically (put-if-absent through the storage).
  *
  * @module
  */
-import { join } from "node:path";
 import { type Commit, parseCommit } from "./actions.ts";
-
+import { readText, type Storage } from "./storage/mod.ts";
 /** Name of the log directory inside a table. */
 export const LOG_DIR = "_delta_log";
 
@@ -24,7 +23,7 @@ export function checkpointFileName(version: number): string {
 export interface CheckpointFiles {
   /** The version the checkpoint covers. */
   version: number;
-  /** Absolute paths of its parquet files. */
+  /** Paths of its parquet files, relative to the table root. */
   paths: string[];
 }
 
@@ -41,40 +40,45 @@ const CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
 const MULTIPART_RE = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
 
 /**
- * Lists the commits and complete checkpoints of a log directory, ignoring
+ * Lists the commits and complete checkpoints of a table's log, ignoring
  * everything else (`.crc`, `.tmp/`, temporary files). Returns null when the
- * directory does not exist.
+ * log holds no file at all.
  */
-export async function listLog(logDir: string): Promise<LogListing | null> {
+export async function listLog(storage: Storage): Promise<LogListing | null> {
+  const files = await storage.list(`${LOG_DIR}/`);
+  if (files.length === 0) return null;
+  return parseLogNames(
+    files.map((f) => f.path.slice(LOG_DIR.length + 1)).filter((n) => !n.includes("/")),
+  );
+}
+
+/**
+ * The commits and complete checkpoints among the names of files in a log
+ * directory (checkpoint paths are relative to the table root).
+ */
+export function parseLogNames(names: string[]): LogListing {
   const commits: number[] = [];
   const single = new Map<number, string>();
   const parts = new Map<number, { total: number; files: Map<number, string> }>();
-  try {
-    for await (const entry of Deno.readDir(logDir)) {
-      if (!entry.isFile) continue;
-      const name = entry.name;
-      let m = COMMIT_RE.exec(name);
-      if (m) {
-        commits.push(Number(m[1]));
-        continue;
-      }
-      m = CHECKPOINT_RE.exec(name);
-      if (m) {
-        single.set(Number(m[1]), join(logDir, name));
-        continue;
-      }
-      m = MULTIPART_RE.exec(name);
-      if (m) {
-        const version = Number(m[1]);
-        const total = Number(m[3]);
-        const group = parts.get(version) ?? { total, files: new Map() };
-        group.files.set(Number(m[2]), join(logDir, name));
-        parts.set(version, group);
-      }
+  for (const name of names) {
+    let m = COMMIT_RE.exec(name);
+    if (m) {
+      commits.push(Number(m[1]));
+      continue;
     }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
+    m = CHECKPOINT_RE.exec(name);
+    if (m) {
+      single.set(Number(m[1]), logPath(name));
+      continue;
+    }
+    m = MULTIPART_RE.exec(name);
+    if (m) {
+      const version = Number(m[1]);
+      const total = Number(m[3]);
+      const group = parts.get(version) ?? { total, files: new Map() };
+      group.files.set(Number(m[2]), logPath(name));
+      parts.set(version, group);
+    }
   }
   commits.sort((a, b) => a - b);
   const checkpoints: CheckpointFiles[] = [...single].map(([version, path]) => ({
@@ -90,53 +94,17 @@ export async function listLog(logDir: string): Promise<LogListing | null> {
   return { commits, checkpoints };
 }
 
+/** The path of log file `name` relative to the table root. */
+export function logPath(name: string): string {
+  return `${LOG_DIR}/${name}`;
+}
+
 /** Reads and parses commit `version`, or returns null when it does not exist. */
-export async function readCommit(logDir: string, version: number): Promise<Commit | null> {
+export async function readCommit(storage: Storage, version: number): Promise<Commit | null> {
   const name = commitFileName(version);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(join(logDir, name));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
+  const text = await readText(storage, logPath(name));
+  if (text === null) return null;
   return parseCommit(text, `commit ${version} (${name})`);
-}
-
-/**
- * Creates `path` with `content` only if it does not exist yet, atomically:
- * readers never see a partial file. Writes a temporary file beside it, then
- * `link`s it to the final name (which fails when the name is taken) and
- * removes the temporary file. Returns false when the file already existed.
- */
-export async function putIfAbsent(path: string, content: string): Promise<boolean> {
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(tmp, content, { createNew: true });
-  try {
-    await Deno.link(tmp, path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return false;
-    throw error;
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
-  }
-}
-
-/**
- * Replaces `path` with `content` atomically (temporary file and rename), for
- * files that may be overwritten such as `_last_checkpoint`.
- */
-export async function replaceFile(path: string, content: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  if (typeof content === "string") await Deno.writeTextFile(tmp, content);
-  else await Deno.writeFile(tmp, content);
-  try {
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
 }
 
 /** The content of `_delta_log/_last_checkpoint`. */
@@ -154,9 +122,11 @@ export interface LastCheckpoint {
 }
 
 /** Reads `_last_checkpoint`, or null when it is absent or unreadable. */
-export async function readLastCheckpoint(logDir: string): Promise<LastCheckpoint | null> {
+export async function readLastCheckpoint(storage: Storage): Promise<LastCheckpoint | null> {
   try {
-    const value = JSON.parse(await Deno.readTextFile(join(logDir, "_last_checkpoint")));
+    const text = await readText(storage, logPath("_last_checkpoint"));
+    if (text === null) return null;
+    const value = JSON.parse(text);
     return typeof value?.version === "number" ? value as LastCheckpoint : null;
   } catch {
     return null;

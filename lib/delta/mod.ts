@@ -1,14 +1,17 @@
 /**
  * pinstream's Delta Lake layer: real Delta tables (protocol reader 1 /
- * writer 2) on the local file system, written and read with nodejs-polars.
+ * writer 2) on the local file system or in S3 (`s3://bucket/prefix`),
+ * written and read with nodejs-polars.
  *
  * - {@linkcode DeltaTable}: create, open, append (exactly-once with `txn`),
- *   read with time travel, history, describe, optimize, vacuum, log
+ *   overwrite, read with time travel, history, describe, optimize, vacuum, log
  *   cleanup ({@linkcode cleanupExpiredLogs})
  * - {@linkcode Snapshot}: the table state at a version, from the newest
  *   checkpoint plus later commits
  * - {@linkcode writeCheckpoint} / {@linkcode readCheckpoint}: classic
  *   parquet checkpoints with MAP columns (written by DuckDB)
+ * - {@linkcode openStorage}: the storage layer (local directory or S3) every
+ *   read and write goes through; S3 commits are conditional PUTs
  * - schema mapping between Polars and Delta types
  * - errors callers catch: {@linkcode CommitConflictError},
  *   {@linkcode TableNotFoundError}, {@linkcode TableExistsError},
@@ -37,6 +40,7 @@
 export {
   type AppendOptions,
   type AppendResult,
+  AUTO_COMPACT_MIN_FILES,
   type CreateTableOptions,
   DEFAULT_RETENTION_HOURS,
   DeltaTable,
@@ -46,9 +50,27 @@ export {
   type OptimizeResult,
   type OverwriteOptions,
   type ReadOptions,
+  type VacuumFailure,
   type VacuumOptions,
   type VacuumResult,
 } from "./table.ts";
+export {
+  ALLOW_UNSAFE_RENAME_ENV,
+  createS3Client,
+  deleteAll,
+  type FileInfo,
+  isS3Location,
+  joinLocation,
+  LocalStorage,
+  openStorage,
+  readText,
+  resolveLocation,
+  type S3ClientOptions,
+  S3Storage,
+  type Storage,
+  UnsafeStoreError,
+} from "./storage/mod.ts";
+export { buildCommitInfo, type CommitInfoFields } from "./transaction.ts";
 export { Snapshot, type SnapshotLoadOptions, type SnapshotSource } from "./snapshot.ts";
 export {
   type CheckpointState,

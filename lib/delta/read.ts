@@ -6,18 +6,38 @@
  *
  * @module
  */
-import { isAbsolute, join } from "node:path";
+import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import type { AddAction } from "./actions.ts";
 import { decodeAddPath, parsePartitionValue } from "./partition.ts";
 import { type DeltaDataType, type DeltaStructType, deltaTypeToPolars } from "./schema.ts";
+import { joinLocation, type Storage } from "./storage/mod.ts";
 
-/** The absolute path of a data file named by an add or remove action. */
+/**
+ * The location of a data file named by an add or remove action: an
+ * absolute path or `s3://` URL.
+ */
 export function dataFilePath(tablePath: string, path: string): string {
   if (/^file:/i.test(path)) return fileURLToPath(path);
   const relative = decodeAddPath(path);
-  return isAbsolute(relative) ? relative : join(tablePath, relative);
+  return isAbsolute(relative) ? relative : joinLocation(tablePath, relative);
+}
+
+/**
+ * What Polars reads for a data file: its local path, or its bytes
+ * downloaded from a remote store. Throws when it does not exist.
+ */
+export async function dataFileSource(storage: Storage, path: string): Promise<string | Buffer> {
+  if (/^file:/i.test(path)) return fileURLToPath(path);
+  const relative = decodeAddPath(path);
+  if (isAbsolute(relative)) return relative;
+  const local = storage.localPath(relative);
+  if (local !== null) return local;
+  const bytes = await storage.read(relative);
+  if (bytes === null) throw new Error(`Cannot read data file ${path}: it does not exist`);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function partitionLiteral(text: string | null | undefined, type: DeltaDataType): pl.Expr {
@@ -42,16 +62,15 @@ export function emptyFrame(schema: DeltaStructType): pl.DataFrame {
 /**
  * Reads one data file as the table's schema (columns in schema order).
  */
-export function readDataFile(
-  tablePath: string,
+export async function readDataFile(
+  storage: Storage,
   schema: DeltaStructType,
   partitionColumns: string[],
   add: AddAction,
-): pl.DataFrame {
-  const path = dataFilePath(tablePath, add.path);
+): Promise<pl.DataFrame> {
   let df: pl.DataFrame;
   try {
-    df = pl.readParquet(path);
+    df = pl.readParquet(await dataFileSource(storage, add.path));
   } catch (cause) {
     throw new Error(`Cannot read data file ${add.path}: ${String(cause)}`, { cause });
   }
@@ -79,15 +98,17 @@ export function readDataFile(
  * Reads data files into one DataFrame in the table's schema, in the order
  * given. Empty files are skipped; no files gives an empty frame.
  */
-export function readDataFiles(
-  tablePath: string,
+export async function readDataFiles(
+  storage: Storage,
   schema: DeltaStructType,
   partitionColumns: string[],
   adds: AddAction[],
-): pl.DataFrame {
-  const frames = adds
-    .map((add) => readDataFile(tablePath, schema, partitionColumns, add))
-    .filter((df) => df.height > 0);
+): Promise<pl.DataFrame> {
+  const frames: pl.DataFrame[] = [];
+  for (const add of adds) {
+    const df = await readDataFile(storage, schema, partitionColumns, add);
+    if (df.height > 0) frames.push(df);
+  }
   if (frames.length === 0) return emptyFrame(schema);
   if (frames.length === 1) return frames[0]!;
   return pl.concat(frames, { how: "vertical" });

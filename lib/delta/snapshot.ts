@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type {
   AddAction,
   Commit,
@@ -16,8 +15,27 @@ import type {
   RemoveAction,
   TxnAction,
 } from "./actions.ts";
-import { checkpointFileName, listLog, LOG_DIR, readCommit, readLastCheckpoint } from "./log.ts";
-import { readCheckpointFiles, readCheckpointHead, readCheckpointTxns } from "./checkpoint.ts";
+import {
+  checkpointFileName,
+  commitFileName,
+  listLog,
+  LOG_DIR,
+  logPath,
+  parseLogNames,
+  readCommit,
+  readLastCheckpoint,
+} from "./log.ts";
+import {
+  checkpointSources,
+  filesFromBody,
+  readCheckpointBody,
+  readCheckpointHead,
+  readCheckpointTxns,
+  txnsFromBody,
+} from "./checkpoint.ts";
+import { parseCommit } from "./actions.ts";
+import type pl from "nodejs-polars";
+import { openStorage, type Storage } from "./storage/mod.ts";
 import { decodeAddPath } from "./partition.ts";
 import { type DeltaStructType, parseSchemaString, typeNames } from "./schema.ts";
 import { TableNotFoundError, UnsupportedTableError } from "./errors.ts";
@@ -56,8 +74,10 @@ const SUPPORTED_READER_FEATURES = new Set<string>();
  * ```
  */
 export class Snapshot {
-  /** The table root directory. */
+  /** The table root: a local path or an `s3://` URL. */
   readonly tablePath: string;
+  /** The storage the table is in. */
+  readonly storage: Storage;
   #version = -1;
   #protocol: ProtocolAction | undefined;
   #metadata: MetadataAction | undefined;
@@ -71,30 +91,36 @@ export class Snapshot {
    * it) are not loaded yet: the snapshot knows its version, protocol and
    * metadata, and reads the files on first use.
    */
-  #pending: { paths: string[]; commits: Commit[] } | null = null;
+  #pending: { body: () => pl.DataFrame; commits: Commit[] } | null = null;
   /**
    * While set, the txn actions of this checkpoint are not loaded yet; those
    * of later commits are in `#txns` already and take precedence.
    */
-  #pendingTxns: string[] | null = null;
+  #pendingTxns: (() => TxnAction[]) | null = null;
 
-  private constructor(tablePath: string) {
-    this.tablePath = tablePath;
+  private constructor(storage: Storage) {
+    this.storage = storage;
+    this.tablePath = storage.location;
   }
 
   /**
-   * Loads the snapshot of the table at `tablePath` (latest, or the version
-   * or timestamp in `options`). Throws `TableNotFoundError` when there is no
-   * table, `UnsupportedTableError` when its protocol needs features
-   * pinstream lacks, and `RangeError` for a version that does not exist.
+   * Loads the snapshot of the table at `table` (a location or a storage;
+   * latest, or the version or timestamp in `options`). Throws
+   * `TableNotFoundError` when there is no table, `UnsupportedTableError`
+   * when its protocol needs features pinstream lacks, and `RangeError` for
+   * a version that does not exist.
    */
-  static async load(tablePath: string, options: SnapshotLoadOptions = {}): Promise<Snapshot> {
-    const logDir = join(tablePath, LOG_DIR);
+  static async load(
+    table: string | Storage,
+    options: SnapshotLoadOptions = {},
+  ): Promise<Snapshot> {
+    const storage = typeof table === "string" ? openStorage(table) : table;
+    const tablePath = storage.location;
     if (options.version === undefined && options.timestamp === undefined) {
-      const fast = await Snapshot.#loadFromLastCheckpoint(tablePath);
+      const fast = await Snapshot.#loadFromLastCheckpoint(storage);
       if (fast) return fast;
     }
-    const listing = await listLog(logDir);
+    const listing = await listLog(storage);
     if (!listing || (listing.commits.length === 0 && listing.checkpoints.length === 0)) {
       throw new TableNotFoundError(`Cannot open table at ${tablePath}: it has no Delta log`);
     }
@@ -113,7 +139,7 @@ export class Snapshot {
       }
       target = options.version;
     } else if (options.timestamp !== undefined) {
-      target = await versionAtTimestamp(tablePath, options.timestamp, listing.commits);
+      target = await versionAtTimestamp(storage, options.timestamp, listing.commits);
     }
     const commits = new Set(listing.commits);
     const hasCommitsAfter = (from: number) => {
@@ -123,7 +149,11 @@ export class Snapshot {
     const failures: unknown[] = [];
     for (const checkpoint of listing.checkpoints) {
       if (checkpoint.version > target || !hasCommitsAfter(checkpoint.version)) continue;
-      const snapshot = Snapshot.#fromCheckpoint(tablePath, checkpoint.version, checkpoint.paths);
+      const snapshot = await Snapshot.#fromCheckpoint(
+        storage,
+        checkpoint.version,
+        checkpoint.paths,
+      );
       if (snapshot instanceof Error) {
         failures.push(snapshot);
         continue; // truncated or unreadable: try an older checkpoint
@@ -139,7 +169,7 @@ export class Snapshot {
         failures.length > 0 ? { cause: failures[0] } : undefined,
       );
     }
-    const snapshot = new Snapshot(tablePath);
+    const snapshot = new Snapshot(storage);
     await snapshot.#replay(target);
     snapshot.#assertReadable();
     return snapshot;
@@ -151,12 +181,11 @@ export class Snapshot {
    * is missing; no directory listing. Null when there is no usable
    * `_last_checkpoint`.
    */
-  static async #loadFromLastCheckpoint(tablePath: string): Promise<Snapshot | null> {
-    const logDir = join(tablePath, LOG_DIR);
-    const last = await readLastCheckpoint(logDir);
+  static async #loadFromLastCheckpoint(storage: Storage): Promise<Snapshot | null> {
+    const last = await readLastCheckpoint(storage);
     if (!last || last.parts) return null;
-    const snapshot = Snapshot.#fromCheckpoint(tablePath, last.version, [
-      join(logDir, checkpointFileName(last.version)),
+    const snapshot = await Snapshot.#fromCheckpoint(storage, last.version, [
+      logPath(checkpointFileName(last.version)),
     ]);
     if (snapshot instanceof Error) return null;
     const applied = await snapshot.update();
@@ -165,21 +194,45 @@ export class Snapshot {
     return snapshot;
   }
 
-  /** A snapshot at a checkpoint, file actions pending; the error when unreadable. */
-  static #fromCheckpoint(tablePath: string, version: number, paths: string[]): Snapshot | Error {
+  /**
+   * A snapshot at a checkpoint (`paths` relative to the table root), the
+   * error when its protocol and metaData are unreadable. A remote
+   * checkpoint, downloaded anyway, is decoded in full here so that damage
+   * is found while an older one or the JSON commits can still stand in; a
+   * local one is decoded on first use of its files or txns, and damage
+   * found then is recovered from the same way (see `#recover`).
+   */
+  static async #fromCheckpoint(
+    storage: Storage,
+    version: number,
+    paths: string[],
+  ): Promise<Snapshot | Error> {
     let head;
+    let body: () => pl.DataFrame;
+    let txns: () => TxnAction[];
     try {
-      head = readCheckpointHead(paths);
+      const sources = await checkpointSources(storage, paths);
+      head = readCheckpointHead(sources);
+      if (sources.every((source) => typeof source === "string")) {
+        body = () => readCheckpointBody(sources);
+        txns = () => readCheckpointTxns(sources);
+      } else {
+        const decoded = readCheckpointBody(sources);
+        body = () => decoded;
+        txns = () => txnsFromBody(decoded);
+      }
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
     if (!head.protocol || !head.metaData) {
-      return new Error(`Checkpoint ${version} of ${tablePath} has no protocol or metaData`);
+      return new Error(
+        `Checkpoint ${version} of ${storage.location} has no protocol or metaData`,
+      );
     }
-    const snapshot = new Snapshot(tablePath);
+    const snapshot = new Snapshot(storage);
     snapshot.#apply(version, { ...head, adds: [], removes: [] });
-    snapshot.#pending = { paths, commits: [] };
-    snapshot.#pendingTxns = paths;
+    snapshot.#pending = { body, commits: [] };
+    snapshot.#pendingTxns = txns;
     snapshot.#source = { checkpoint: version, commitsReplayed: 0 };
     return snapshot;
   }
@@ -255,9 +308,8 @@ export class Snapshot {
    */
   async update(): Promise<Array<{ version: number; commit: Commit }>> {
     const applied: Array<{ version: number; commit: Commit }> = [];
-    const logDir = join(this.tablePath, LOG_DIR);
     for (let v = this.#version + 1;; v++) {
-      const commit = await readCommit(logDir, v);
+      const commit = await readCommit(this.storage, v);
       if (!commit) break;
       this.#apply(v, commit);
       applied.push({ version: v, commit });
@@ -277,9 +329,8 @@ export class Snapshot {
   }
 
   async #replay(target: number): Promise<void> {
-    const logDir = join(this.tablePath, LOG_DIR);
     for (let v = this.#version + 1; v <= target; v++) {
-      const commit = await readCommit(logDir, v);
+      const commit = await readCommit(this.storage, v);
       if (!commit) {
         throw new Error(
           `Cannot load version ${target} of ${this.tablePath}: commit ${v} is missing`,
@@ -306,7 +357,13 @@ export class Snapshot {
   #loadFiles(): void {
     const pending = this.#pending;
     if (!pending) return;
-    const files = readCheckpointFiles(pending.paths);
+    let files;
+    try {
+      files = filesFromBody(pending.body());
+    } catch (cause) {
+      this.#recover(cause);
+      return;
+    }
     this.#pending = null;
     this.#applyFiles({ adds: files.adds, removes: files.removes, txns: [] });
     for (const commit of pending.commits) this.#applyFiles(commit);
@@ -314,12 +371,80 @@ export class Snapshot {
 
   /** Reads the checkpoint's txn actions; later commits' txns win. */
   #loadTxns(): void {
-    const paths = this.#pendingTxns;
-    if (!paths) return;
+    const read = this.#pendingTxns;
+    if (!read) return;
+    let txns;
+    try {
+      txns = read();
+    } catch (cause) {
+      this.#recover(cause);
+      return;
+    }
     const later = this.#txns;
-    this.#txns = new Map(readCheckpointTxns(paths).map((txn) => [txn.appId, txn]));
+    this.#txns = new Map(txns.map((txn) => [txn.appId, txn]));
     this.#pendingTxns = null;
     for (const [appId, txn] of later) this.#txns.set(appId, txn);
+  }
+
+  /**
+   * The local checkpoint this snapshot started from turned out damaged when
+   * its rows were read: rebuilds the files and txns, synchronously, from
+   * the newest older checkpoint that reads in full plus the JSON commits
+   * after it, or from every JSON commit. Throws, with the damage as cause,
+   * when the log no longer holds what that needs.
+   */
+  #recover(cause: unknown): void {
+    const damaged = this.#source.checkpoint;
+    const logDir = this.storage.localPath(LOG_DIR);
+    if (damaged === null || logDir === null) throw cause;
+    const listing = parseLogNames(
+      [...Deno.readDirSync(logDir)].filter((e) => e.isFile).map((e) => e.name),
+    );
+    const commits = new Set(listing.commits);
+    const covered = (from: number) => {
+      for (let v = from + 1; v <= this.#version; v++) if (!commits.has(v)) return false;
+      return true;
+    };
+    const readCommitSync = (v: number) =>
+      parseCommit(
+        Deno.readTextFileSync(this.storage.localPath(logPath(commitFileName(v)))!),
+        `commit ${v}`,
+      );
+    const rebuild = (from: number | null, body: pl.DataFrame | null) => {
+      this.#adds.clear();
+      this.#removes.clear();
+      const files = body ? filesFromBody(body) : { adds: [], removes: [] };
+      this.#applyFiles({ ...files, txns: [] });
+      this.#txns = new Map((body ? txnsFromBody(body) : []).map((t) => [t.appId, t]));
+      for (let v = (from ?? -1) + 1; v <= this.#version; v++) {
+        const commit = readCommitSync(v);
+        this.#applyFiles(commit);
+        for (const txn of commit.txns) this.#txns.set(txn.appId, txn);
+      }
+      this.#pending = null;
+      this.#pendingTxns = null;
+      this.#source = { checkpoint: from, commitsReplayed: this.#version - (from ?? -1) };
+    };
+    for (const checkpoint of listing.checkpoints) { // newest first
+      if (checkpoint.version >= damaged || !covered(checkpoint.version)) continue;
+      let body: pl.DataFrame;
+      try {
+        body = readCheckpointBody(checkpoint.paths.map((p) => this.storage.localPath(p)!));
+      } catch {
+        continue;
+      }
+      rebuild(checkpoint.version, body);
+      return;
+    }
+    if (covered(-1)) {
+      rebuild(null, null);
+      return;
+    }
+    throw new Error(
+      `Cannot read the files of ${this.tablePath} at version ${this.#version}: checkpoint ` +
+        `${damaged} is damaged and no older checkpoint or JSON commits cover it`,
+      { cause },
+    );
   }
 
   #applyFiles(commit: Commit): void {
@@ -390,13 +515,13 @@ function toEpochMs(timestamp: Date | number | string): number {
   return ms;
 }
 
-/** The commit timestamp of a version: commitInfo.timestamp, else the file's mtime. */
+/** The commit timestamp of a version: commitInfo.timestamp, else the file's mtime (ms). */
 export function commitTimestamp(
   commitInfo: CommitInfoAction | undefined,
-  mtime: Date | null,
+  mtime: number | null,
 ): number {
   if (typeof commitInfo?.timestamp === "number") return commitInfo.timestamp;
-  return mtime?.getTime() ?? 0;
+  return mtime ?? 0;
 }
 
 /**
@@ -404,19 +529,22 @@ export function commitTimestamp(
  * a `RangeError` when the timestamp is before the oldest available commit.
  */
 export async function versionAtTimestamp(
-  tablePath: string,
+  storage: Storage,
   timestamp: Date | number | string,
   commits: number[],
 ): Promise<number> {
   const ms = toEpochMs(timestamp);
-  const logDir = join(tablePath, LOG_DIR);
   let found = -1;
   let oldest: number | undefined;
   for (const version of commits) {
-    const commit = await readCommit(logDir, version);
+    const commit = await readCommit(storage, version);
     if (!commit) continue;
-    const stat = await Deno.stat(join(logDir, `${String(version).padStart(20, "0")}.json`));
-    const at = commitTimestamp(commit.commitInfo, stat.mtime);
+    const at = typeof commit.commitInfo?.timestamp === "number"
+      ? commit.commitInfo.timestamp
+      : commitTimestamp(
+        commit.commitInfo,
+        (await storage.stat(logPath(commitFileName(version))))?.lastModified ?? null,
+      );
     oldest ??= at;
     if (at <= ms) found = version;
     else break;

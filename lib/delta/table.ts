@@ -1,23 +1,17 @@
 /**
- * `DeltaTable`: create, open, append (exactly-once with `txn`), read with
- * time travel, history, optimize and vacuum a Delta table on the local file
- * system, by protocol reader 1 / writer 2.
+ * `DeltaTable`: the facade over a Delta table (protocol reader 1 / writer
+ * 2) in any storage, a local directory or `s3://bucket/prefix`: create,
+ * open, append (exactly-once with `txn`), overwrite, read with time travel,
+ * history, describe, optimize, vacuum and log cleanup. The work is done by
+ * the snapshot (`snapshot.ts`), the commit loop (`transaction.ts`), the
+ * conflict checks (`conflict.ts`) and the operations (`operations/`).
  *
  * @module
  */
-import { join, relative, sep } from "node:path";
 import type pl from "nodejs-polars";
-import config from "../../deno.json" with { type: "json" };
-import type { Action, AddAction, Commit, CommitInfoAction, RemoveAction } from "./actions.ts";
-import { serializeActions } from "./actions.ts";
-import { commitFileName, listLog, LOG_DIR, putIfAbsent, readCommit } from "./log.ts";
-import { writeCheckpoint } from "./checkpoint.ts";
-import {
-  cleanupExpiredLogs,
-  type CleanupResult,
-  logCleanupEnabled,
-  logRetentionMs,
-} from "./cleanup.ts";
+import type { AddAction, Commit } from "./actions.ts";
+import { listLog, readCommit } from "./log.ts";
+import { cleanupExpiredLogs, type CleanupResult, logRetentionMs } from "./cleanup.ts";
 import { Snapshot, type SnapshotLoadOptions } from "./snapshot.ts";
 import {
   type DeltaStructType,
@@ -26,21 +20,49 @@ import {
   polarsSchemaToDelta,
   sameDeltaType,
 } from "./schema.ts";
-import { conformToSchema, DEFAULT_TARGET_FILE_SIZE, writeDataFiles } from "./write.ts";
-import { dataFilePath, readDataFiles } from "./read.ts";
+import { DEFAULT_TARGET_FILE_SIZE } from "./write.ts";
+import { readDataFiles } from "./read.ts";
 import { parseStats } from "./stats.ts";
 import { readHistory, type ReadHistoryOptions, type TableHistory } from "./history.ts";
 import { describeSnapshot, type TableDescription } from "./describe.ts";
-import { decodeAddPath } from "./partition.ts";
-import { CommitConflictError, TableExistsError, UnsupportedTableError } from "./errors.ts";
+import { TableExistsError } from "./errors.ts";
+import { createTableLog } from "./operations/create.ts";
+import {
+  type AppendOptions,
+  type AppendResult,
+  appendToSnapshot,
+  type OverwriteOptions,
+  overwriteSnapshot,
+  type WriteContext,
+} from "./operations/write.ts";
+import {
+  type OptimizeOptions,
+  type OptimizeResult,
+  optimizeSnapshot,
+} from "./operations/optimize.ts";
+import {
+  checkVacuumOptions,
+  DEFAULT_RETENTION_HOURS,
+  type VacuumOptions,
+  type VacuumResult,
+  vacuumSnapshot,
+} from "./operations/vacuum.ts";
+import { orderFiles } from "./operations/_files.ts";
+import { openStorage, type Storage } from "./storage/mod.ts";
 import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
 
-/** What pinstream writes as `commitInfo.engineInfo`. */
-export const ENGINE_INFO = `pinstream/${config.version}`;
-
-const HOUR_MS = 3_600_000;
-/** The default and minimum safe vacuum retention: 7 days. */
-export const DEFAULT_RETENTION_HOURS = 168;
+export { ENGINE_INFO } from "./transaction.ts";
+export { DEFAULT_RETENTION_HOURS };
+export type {
+  AppendOptions,
+  AppendResult,
+  OptimizeOptions,
+  OptimizeResult,
+  OverwriteOptions,
+  VacuumOptions,
+  VacuumResult,
+};
+export type { VacuumFailure } from "./operations/vacuum.ts";
 
 /** Options of {@linkcode DeltaTable.create}. */
 export interface CreateTableOptions {
@@ -62,60 +84,12 @@ export interface CreateTableOptions {
 /** Options of {@linkcode DeltaTable.open}. */
 export interface OpenTableOptions {
   /**
-   * The clock for log retention, in epoch milliseconds (tests move it
-   * forward to expire log files). Default `Date.now`.
+   * The one clock of every timestamp the table writes (commit timestamps,
+   * txn `lastUpdated`, file modification and deletion times) and of log
+   * retention and vacuum, in epoch milliseconds (tests move it forward).
+   * Default `Date.now`.
    */
   clock?: () => number;
-}
-
-/** Options of {@linkcode DeltaTable.append}. */
-export interface AppendOptions {
-  /**
-   * Exactly-once marker: written as a `txn` action in the same commit; when
-   * the table already holds `appId` at `version` or above, the append does
-   * nothing. Default none.
-   */
-  txn?: { appId: string; version: number };
-  /** `commitInfo.operation`: `WRITE` or `STREAMING UPDATE`. Default `WRITE`. */
-  operation?: "WRITE" | "STREAMING UPDATE";
-  /**
-   * `commitInfo.operationParameters`; values are stored as strings, as Spark
-   * does. Default `{mode: "Append", partitionBy: "[...]"}` for WRITE, and
-   * for STREAMING UPDATE pass `{outputMode, queryId, epochId}`.
-   */
-  operationParameters?: Record<string, unknown>;
-  /** Target data file size in bytes. Default `delta.targetFileSize` or 128 MiB. */
-  targetFileSize?: number;
-  /** How many times to try the next version when other writers win. Default 100. */
-  maxCommitAttempts?: number;
-  /**
-   * Called after the data files are written and before the commit (an
-   * instrumentation hook: tests use it to crash a writer at that point).
-   * Default none.
-   */
-  beforeCommit?: () => void | Promise<void>;
-}
-
-/**
- * Options of {@linkcode DeltaTable.overwrite}: those of an append but the
- * operation, which is always `WRITE` with mode `Overwrite`.
- */
-export type OverwriteOptions = Omit<AppendOptions, "operation" | "operationParameters">;
-
-/** What an append did. */
-export interface AppendResult {
-  /** The version committed, or the table's version when skipped. */
-  version: number;
-  /** True when `txn` showed the batch was already committed (nothing written). */
-  skipped: boolean;
-  /** Number of data files added. */
-  files: number;
-  /** Number of rows added. */
-  rows: number;
-  /** Bytes of data files added. */
-  bytes: number;
-  /** Paths of the files added (as in the add actions). */
-  paths: string[];
 }
 
 /** Options of {@linkcode DeltaTable.read}. */
@@ -126,64 +100,25 @@ export interface ReadOptions {
   timestamp?: Date | number | string;
 }
 
-/** Options of {@linkcode DeltaTable.optimize}. */
-export interface OptimizeOptions {
-  /** Compact files smaller than this into files of about this size. Default `delta.targetFileSize` or 128 MiB. */
-  targetFileSize?: number;
-}
+/**
+ * With `delta.autoOptimize.autoCompact`, an append compacts the table once
+ * it holds this many files smaller than the target size.
+ */
+export const AUTO_COMPACT_MIN_FILES = 50;
 
-/** What an optimize did. */
-export interface OptimizeResult {
-  /** The version committed, or the table's version when there was nothing to do. */
-  version: number;
-  /** Files removed (compacted). */
-  filesRemoved: number;
-  /** Files added. */
-  filesAdded: number;
-  /** Rows rewritten. */
-  rows: number;
-}
-
-/** Options of {@linkcode DeltaTable.vacuum}. */
-export interface VacuumOptions {
-  /** Keep unreferenced files younger than this many hours. Default 168 (7 days). */
-  retentionHours?: number;
-  /** Allow a retention below 168 hours (may break readers of old versions). Default false. */
-  force?: boolean;
-  /** List what would be deleted without deleting. Default false. */
-  dryRun?: boolean;
-  /** The current time in epoch milliseconds. Default `Date.now()`. */
-  now?: number;
-}
-
-/** What a vacuum did (or would do, on a dry run). */
-export interface VacuumResult {
-  /** True when nothing was deleted because it was a dry run. */
-  dryRun: boolean;
-  /** Paths, relative to the table root, deleted (or to delete). */
-  files: string[];
-  /** Their total size in bytes. */
-  bytes: number;
-}
-
-function stringValues(values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+function storageOf(table: string | Storage, what: string): Storage {
+  if (typeof table === "string") {
+    if (table === "") throw new TypeError(`Cannot ${what}: path must be a non-empty string`);
+    return openStorage(table);
   }
-  return out;
-}
-
-function positiveInteger(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new RangeError(`Cannot use ${what} ${String(value)}: it must be an integer > 0`);
+  if (!table || typeof (table as Storage).writeIfAbsent !== "function") {
+    throw new TypeError(`Cannot ${what}: path must be a non-empty string`);
   }
-  return n;
+  return table;
 }
 
 /**
- * A Delta table on the local file system.
+ * A Delta table in a local directory or under `s3://bucket/prefix`.
  *
  * @example
  * ```ts
@@ -199,13 +134,16 @@ function positiveInteger(value: unknown, what: string): number {
  * ```
  */
 export class DeltaTable {
-  /** The table root directory. */
+  /** The table root: an absolute local path or `s3://bucket/prefix`. */
   readonly path: string;
+  /** The storage the table is in. */
+  readonly storage: Storage;
   #snapshot: Snapshot;
   #clock: () => number;
 
-  private constructor(path: string, snapshot: Snapshot, clock: () => number) {
-    this.path = path;
+  private constructor(snapshot: Snapshot, clock: () => number) {
+    this.storage = snapshot.storage;
+    this.path = snapshot.tablePath;
     this.#snapshot = snapshot;
     this.#clock = clock;
   }
@@ -216,86 +154,26 @@ export class DeltaTable {
    * `TableExistsError` when a table is already there.
    */
   static async create(
-    path: string,
+    table: string | Storage,
     schema: PolarsSchema | DeltaStructType,
     options: CreateTableOptions = {},
   ): Promise<DeltaTable> {
-    const { partitionColumns = [], configuration = {}, name, description } = options;
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("Cannot create a table: path must be a non-empty string");
-    }
-    const deltaSchema = (schema as DeltaStructType).type === "struct" &&
-        Array.isArray((schema as DeltaStructType).fields)
-      ? schema as DeltaStructType
-      : polarsSchemaToDelta(schema as PolarsSchema);
-    const columns = new Map(deltaSchema.fields.map((f) => [f.name, f]));
-    for (const column of partitionColumns) {
-      const field = columns.get(column);
-      if (!field) {
-        throw new TypeError(
-          `Cannot partition by "${column}": the schema has no such column`,
-        );
-      }
-      if (typeof field.type !== "string") {
-        throw new TypeError(
-          `Cannot partition by "${column}": its type ${
-            formatDeltaType(field.type)
-          } is not primitive`,
-        );
-      }
-    }
-    if (partitionColumns.length >= deltaSchema.fields.length) {
-      throw new TypeError(
-        "Cannot create a table partitioned by every column: no data would remain",
-      );
-    }
-    for (const [key, value] of Object.entries(configuration)) {
-      if (typeof value !== "string") {
-        throw new TypeError(`Cannot set table property "${key}": values must be strings`);
-      }
-    }
-    const logDir = join(path, LOG_DIR);
-    await Deno.mkdir(logDir, { recursive: true });
-    const listing = await listLog(logDir);
-    if (listing && (listing.commits.length > 0 || listing.checkpoints.length > 0)) {
-      throw new TableExistsError(`Cannot create table at ${path}: a table already exists there`);
-    }
-    const now = Date.now();
-    const metaData = {
-      id: crypto.randomUUID(),
-      ...(name === undefined ? {} : { name }),
-      ...(description === undefined ? {} : { description }),
-      format: { provider: "parquet", options: {} },
-      schemaString: JSON.stringify(deltaSchema),
+    const {
+      partitionColumns = [],
+      configuration = {},
+      name,
+      description,
+      clock = Date.now,
+    } = options;
+    const storage = storageOf(table, "create a table");
+    await createTableLog(storage, schema, {
       partitionColumns,
       configuration,
-      createdTime: now,
-    };
-    const actions: Action[] = [
-      {
-        commitInfo: {
-          timestamp: now,
-          operation: "CREATE TABLE",
-          operationParameters: {
-            isManaged: "false",
-            description: description ?? null,
-            partitionBy: JSON.stringify(partitionColumns),
-            properties: JSON.stringify(configuration),
-          },
-          isolationLevel: "Serializable",
-          isBlindAppend: true,
-          operationMetrics: {},
-          engineInfo: ENGINE_INFO,
-          txnId: crypto.randomUUID(),
-        },
-      },
-      { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
-      { metaData },
-    ];
-    if (!await putIfAbsent(join(logDir, commitFileName(0)), serializeActions(actions))) {
-      throw new TableExistsError(`Cannot create table at ${path}: a table already exists there`);
-    }
-    return await DeltaTable.open(path, { clock: options.clock });
+      name,
+      description,
+      now: clock(),
+    });
+    return await DeltaTable.open(storage, { clock });
   }
 
   /**
@@ -304,16 +182,18 @@ export class DeltaTable {
    * `TableExistsError`.
    */
   static async createIfNotExists(
-    path: string,
+    location: string | Storage,
     schema: PolarsSchema | DeltaStructType,
     options: CreateTableOptions = {},
   ): Promise<DeltaTable> {
     let table: DeltaTable;
+    const storage = storageOf(location, "create a table");
+    const path = storage.location;
     try {
-      return await DeltaTable.create(path, schema, options);
+      return await DeltaTable.create(storage, schema, options);
     } catch (error) {
       if (!(error instanceof TableExistsError)) throw error;
-      table = await DeltaTable.open(path, { clock: options.clock });
+      table = await DeltaTable.open(storage, { clock: options.clock });
     }
     const wanted = (schema as DeltaStructType).type === "struct"
       ? schema as DeltaStructType
@@ -333,20 +213,18 @@ export class DeltaTable {
   }
 
   /**
-   * Opens the table at `path` at its latest version. Throws
-   * `TableNotFoundError` when there is none and `UnsupportedTableError`
-   * when it needs protocol features pinstream lacks.
+   * Opens the table at `table` (a path, an `s3://` URL or a storage) at its
+   * latest version. Throws `TableNotFoundError` when there is none and
+   * `UnsupportedTableError` when it needs protocol features pinstream lacks.
    */
-  static async open(path: string, options: OpenTableOptions = {}): Promise<DeltaTable> {
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError("Cannot open a table: path must be a non-empty string");
-    }
-    return new DeltaTable(path, await Snapshot.load(path), options.clock ?? Date.now);
+  static async open(table: string | Storage, options: OpenTableOptions = {}): Promise<DeltaTable> {
+    const storage = storageOf(table, "open a table");
+    return new DeltaTable(await Snapshot.load(storage), options.clock ?? Date.now);
   }
 
-  /** True when `path` holds a Delta table (a log with a commit or checkpoint). */
-  static async exists(path: string): Promise<boolean> {
-    const listing = await listLog(join(path, LOG_DIR));
+  /** True when `table` holds a Delta table (a log with a commit or checkpoint). */
+  static async exists(table: string | Storage): Promise<boolean> {
+    const listing = await listLog(storageOf(table, "look for a table"));
     return !!listing && (listing.commits.length > 0 || listing.checkpoints.length > 0);
   }
 
@@ -397,253 +275,30 @@ export class DeltaTable {
    * batch already committed for that appId is skipped without writing any
    * file. Lost races are retried at the next version (appends do not
    * conflict); throws `CommitConflictError` after `maxCommitAttempts`, or
-   * when the table's schema changed meanwhile.
+   * when the table's schema changed meanwhile. When the table property
+   * `delta.autoOptimize.autoCompact` is `true` (or `auto`) and the table
+   * holds at least {@linkcode AUTO_COMPACT_MIN_FILES} files smaller than
+   * the target size, an OPTIMIZE commit follows the append (best effort:
+   * its failure is a warning and the append stands).
    */
   async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
-    const {
-      txn,
-      operation = "WRITE",
-      operationParameters,
-      targetFileSize = this.#targetFileSize(),
-      maxCommitAttempts = 100,
-      beforeCommit,
-    } = options;
-    if (!df || typeof (df as { height?: unknown }).height !== "number") {
-      throw new TypeError("Cannot append: expected a Polars DataFrame");
-    }
-    if (txn !== undefined) {
-      if (typeof txn.appId !== "string" || txn.appId === "") {
-        throw new TypeError("Cannot append: txn.appId must be a non-empty string");
-      }
-      if (!Number.isSafeInteger(txn.version) || txn.version < 0) {
-        throw new RangeError(`Cannot append: txn.version ${txn.version} must be an integer >= 0`);
-      }
-    }
-    if (operation !== "WRITE" && operation !== "STREAMING UPDATE") {
-      throw new RangeError(
-        `Cannot append with operation "${operation}": use WRITE or STREAMING UPDATE`,
-      );
-    }
-    positiveInteger(maxCommitAttempts, "maxCommitAttempts");
     await this.refresh();
-    const skipped = (): AppendResult => ({
-      version: this.#snapshot.version,
-      skipped: true,
-      files: 0,
-      rows: 0,
-      bytes: 0,
-      paths: [],
-    });
-    if (txn && (this.#snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped();
-    this.#assertWritable();
-    const schemaString = this.#snapshot.metadata.schemaString;
-    const partitionColumns = this.partitionColumns;
-    const prepared = conformToSchema(df, this.schema);
-    const adds = prepared.height === 0 ? [] : await writeDataFiles(
-      this.path,
-      prepared,
-      this.schema,
-      partitionColumns,
-      { targetFileSize, numIndexedCols: this.#numIndexedCols() },
-    );
-    const bytes = adds.reduce((sum, a) => sum + a.size, 0);
-    try {
-      await beforeCommit?.();
-      const now = Date.now();
-      const txnAction = txn ? { appId: txn.appId, version: txn.version, lastUpdated: now } : null;
-      const version = await this.#commit(
-        (readVersion) => ({
-          timestamp: Date.now(),
-          operation,
-          operationParameters: stringValues(
-            operationParameters ??
-              { mode: "Append", partitionBy: JSON.stringify(partitionColumns) },
-          ),
-          readVersion,
-          isolationLevel: "Serializable",
-          isBlindAppend: true,
-          operationMetrics: {
-            numFiles: String(adds.length),
-            numOutputRows: String(prepared.height),
-            numOutputBytes: String(bytes),
-          },
-          engineInfo: ENGINE_INFO,
-          txnId: crypto.randomUUID(),
-        }),
-        { adds, removes: [], txns: txnAction ? [txnAction] : [] },
-        maxCommitAttempts,
-        (winner) => {
-          if (winner.metaData && winner.metaData.schemaString !== schemaString) {
-            throw new CommitConflictError(
-              `Cannot append to ${this.path}: another writer changed the table's schema`,
-            );
-          }
-          if (winner.protocol) this.#assertWritable();
-          return !!txn &&
-            winner.txns.some((t) => t.appId === txn.appId && t.version >= txn.version);
-        },
-      );
-      if (version === null) {
-        await this.#deleteUncommitted(adds);
-        return skipped();
-      }
-      return {
-        version,
-        skipped: false,
-        files: adds.length,
-        rows: prepared.height,
-        bytes,
-        paths: adds.map((a) => a.path),
-      };
-    } catch (error) {
-      if (error instanceof CommitConflictError) await this.#deleteUncommitted(adds);
-      throw error;
-    }
+    const result = await appendToSnapshot(this.#snapshot, df, this.#writeOptions(options));
+    if (!result.skipped) await this.#autoCompact();
+    return result;
   }
 
   /**
    * Replaces the table's rows with those of `df` in one commit (operation
-   * `WRITE`, mode `Overwrite`): every file live at the version read is
-   * removed and the new files are added, so readers of older versions still
-   * see the old rows. Columns are cast as {@linkcode append} does; an empty
-   * `df` leaves the table empty. With `txn`, a batch already committed for
-   * that appId is skipped without writing any file. A concurrent commit that
-   * adds or removes files, or changes the metadata, makes the overwrite
-   * fail with `CommitConflictError` (its rows would be lost or kept by
-   * chance), and the files it wrote are deleted.
-   *
-   * @example
-   * ```ts
-   * import pl from "nodejs-polars";
-   * import { DeltaTable } from "./table.ts";
-   * const dir = await Deno.makeTempDir();
-   * const table = await DeltaTable.create(dir, { id: pl.Int64 });
-   * await table.append(pl.DataFrame({ id: [1, 2] }));
-   * const { version } = await table.overwrite(pl.DataFrame({ id: [3] }));
-   * console.assert(version === 2 && (await table.read()).height === 1);
-   * console.assert((await table.read({ version: 1 })).height === 2);
-   * await Deno.remove(dir, { recursive: true });
-   * ```
+   * WRITE, mode Overwrite): every live file is removed and the new ones
+   * added. Readers of older versions (time travel) still see the old rows.
+   * The rows are cast to the table's schema as in {@linkcode append};
+   * a table without live files takes the rows' schema and `partitionBy`.
+   * A concurrent append or metadata change throws `CommitConflictError`.
    */
   async overwrite(df: pl.DataFrame, options: OverwriteOptions = {}): Promise<AppendResult> {
-    const {
-      txn,
-      targetFileSize = this.#targetFileSize(),
-      maxCommitAttempts = 100,
-      beforeCommit,
-    } = options;
-    if (!df || typeof (df as { height?: unknown }).height !== "number") {
-      throw new TypeError("Cannot overwrite: expected a Polars DataFrame");
-    }
-    if (txn !== undefined) {
-      if (typeof txn.appId !== "string" || txn.appId === "") {
-        throw new TypeError("Cannot overwrite: txn.appId must be a non-empty string");
-      }
-      if (!Number.isSafeInteger(txn.version) || txn.version < 0) {
-        throw new RangeError(
-          `Cannot overwrite: txn.version ${txn.version} must be an integer >= 0`,
-        );
-      }
-    }
-    positiveInteger(maxCommitAttempts, "maxCommitAttempts");
-    positiveInteger(targetFileSize, "targetFileSize");
     await this.refresh();
-    if (txn && (this.#snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) {
-      return {
-        version: this.#snapshot.version,
-        skipped: true,
-        files: 0,
-        rows: 0,
-        bytes: 0,
-        paths: [],
-      };
-    }
-    this.#assertWritable();
-    const partitionColumns = this.partitionColumns;
-    const prepared = conformToSchema(df, this.schema);
-    const adds = prepared.height === 0 ? [] : await writeDataFiles(
-      this.path,
-      prepared,
-      this.schema,
-      partitionColumns,
-      { targetFileSize, numIndexedCols: this.#numIndexedCols() },
-    );
-    const bytes = adds.reduce((sum, a) => sum + a.size, 0);
-    try {
-      await beforeCommit?.();
-      const now = Date.now();
-      const live = this.#snapshot.files;
-      const removes: RemoveAction[] = live.map((a) => ({
-        path: a.path,
-        deletionTimestamp: now,
-        dataChange: true,
-        extendedFileMetadata: true,
-        partitionValues: a.partitionValues,
-        size: a.size,
-      }));
-      const version = await this.#commit(
-        (readVersion) => ({
-          timestamp: Date.now(),
-          operation: "WRITE",
-          operationParameters: { mode: "Overwrite", partitionBy: JSON.stringify(partitionColumns) },
-          readVersion,
-          isolationLevel: "Serializable",
-          isBlindAppend: false,
-          operationMetrics: {
-            numFiles: String(adds.length),
-            numOutputRows: String(prepared.height),
-            numOutputBytes: String(bytes),
-            numRemovedFiles: String(removes.length),
-          },
-          engineInfo: ENGINE_INFO,
-          txnId: crypto.randomUUID(),
-        }),
-        {
-          adds,
-          removes,
-          txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now }] : [],
-        },
-        maxCommitAttempts,
-        (winner) => {
-          if (txn && winner.txns.some((t) => t.appId === txn.appId && t.version >= txn.version)) {
-            return true;
-          }
-          if (winner.adds.length > 0 || winner.removes.length > 0) {
-            throw new CommitConflictError(
-              `Cannot overwrite ${this.path}: another writer changed its files meanwhile`,
-            );
-          }
-          if (winner.metaData || winner.protocol) {
-            throw new CommitConflictError(
-              `Cannot overwrite ${this.path}: another writer changed the table's metadata`,
-            );
-          }
-          return false;
-        },
-      );
-      if (version === null) {
-        await this.#deleteUncommitted(adds);
-        return {
-          version: this.#snapshot.version,
-          skipped: true,
-          files: 0,
-          rows: 0,
-          bytes: 0,
-          paths: [],
-        };
-      }
-      return {
-        version,
-        skipped: false,
-        files: adds.length,
-        rows: prepared.height,
-        bytes,
-        paths: adds.map((a) => a.path),
-      };
-    } catch (error) {
-      if (error instanceof CommitConflictError) await this.#deleteUncommitted(adds);
-      throw error;
-    }
+    return await overwriteSnapshot(this.#snapshot, df, this.#writeOptions(options));
   }
 
   /**
@@ -652,8 +307,8 @@ export class DeltaTable {
    */
   async read(options: ReadOptions = {}): Promise<pl.DataFrame> {
     const snapshot = await this.#snapshotFor(options);
-    return readDataFiles(
-      this.path,
+    return await readDataFiles(
+      this.storage,
       snapshot.schema,
       snapshot.partitionColumns,
       orderFiles(snapshot.files),
@@ -668,12 +323,12 @@ export class DeltaTable {
     if (!Number.isSafeInteger(version) || version < 0) {
       throw new RangeError(`Cannot read commit ${version}: a version is an integer >= 0`);
     }
-    return await readCommit(join(this.path, LOG_DIR), version);
+    return await readCommit(this.storage, version);
   }
 
   /** Reads the given data files (add actions of this table) in the table's schema. */
-  readFiles(files: readonly AddAction[]): pl.DataFrame {
-    return readDataFiles(this.path, this.schema, this.partitionColumns, [...files]);
+  readFiles(files: readonly AddAction[]): Promise<pl.DataFrame> {
+    return readDataFiles(this.storage, this.schema, this.partitionColumns, [...files]);
   }
 
   /** The newest `limit` rows (from the most recently written files), newest first. */
@@ -689,19 +344,19 @@ export class DeltaTable {
       chosen.unshift(add);
       rows += parseStats(add.stats)?.numRecords ?? 0;
     }
-    const df = readDataFiles(this.path, this.schema, this.partitionColumns, chosen);
+    const df = await readDataFiles(this.storage, this.schema, this.partitionColumns, chosen);
     return df.tail(limit).reverse();
   }
 
   /** The history of the table, newest first (renders as a table in notebooks). */
   history(options: ReadHistoryOptions = {}): Promise<TableHistory> {
-    return readHistory(this.path, options);
+    return readHistory(this.storage, options);
   }
 
   /** Describes the table at its latest version (schema, version, files, rows, size). */
   async describe(name: string | null = null): Promise<TableDescription> {
     await this.refresh();
-    return describeSnapshot(this.#snapshot, name);
+    return await describeSnapshot(this.#snapshot, name);
   }
 
   /**
@@ -713,90 +368,18 @@ export class DeltaTable {
    */
   async optimize(options: OptimizeOptions = {}): Promise<OptimizeResult> {
     const { targetFileSize = this.#targetFileSize() } = options;
-    positiveInteger(targetFileSize, "targetFileSize");
+    const n = Number(targetFileSize);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new RangeError(
+        `Cannot use targetFileSize ${String(targetFileSize)}: it must be an integer > 0`,
+      );
+    }
     await this.refresh();
-    this.#assertWritable();
-    const groups = new Map<string, AddAction[]>();
-    for (const add of orderFiles(this.#snapshot.files)) {
-      if (add.size >= targetFileSize) continue;
-      const key = JSON.stringify(
-        this.partitionColumns.map((c) => add.partitionValues?.[c] ?? null),
-      );
-      groups.set(key, [...(groups.get(key) ?? []), add]);
-    }
-    const removed: AddAction[] = [];
-    const added: AddAction[] = [];
-    let rows = 0;
-    const now = Date.now();
-    try {
-      for (const files of groups.values()) {
-        if (files.length < 2) continue;
-        const df = readDataFiles(this.path, this.schema, this.partitionColumns, files);
-        rows += df.height;
-        removed.push(...files);
-        added.push(
-          ...await writeDataFiles(this.path, df, this.schema, this.partitionColumns, {
-            targetFileSize,
-            dataChange: false,
-            numIndexedCols: this.#numIndexedCols(),
-          }),
-        );
-      }
-      if (removed.length === 0) {
-        return { version: this.version, filesRemoved: 0, filesAdded: 0, rows: 0 };
-      }
-      const removes: RemoveAction[] = removed.map((a) => ({
-        path: a.path,
-        deletionTimestamp: now,
-        dataChange: false,
-        extendedFileMetadata: true,
-        partitionValues: a.partitionValues,
-        size: a.size,
-      }));
-      const removedPaths = new Set(removed.map((a) => decodeAddPath(a.path)));
-      const version = await this.#commit(
-        (readVersion) => ({
-          timestamp: Date.now(),
-          operation: "OPTIMIZE",
-          operationParameters: { predicate: "[]", targetSize: String(targetFileSize) },
-          readVersion,
-          isolationLevel: "SnapshotIsolation",
-          isBlindAppend: false,
-          operationMetrics: {
-            numRemovedFiles: String(removed.length),
-            numAddedFiles: String(added.length),
-            numRemovedBytes: String(removed.reduce((s, a) => s + a.size, 0)),
-            numAddedBytes: String(added.reduce((s, a) => s + a.size, 0)),
-          },
-          engineInfo: ENGINE_INFO,
-          txnId: crypto.randomUUID(),
-        }),
-        { adds: added, removes, txns: [] },
-        10,
-        (winner) => {
-          if (winner.removes.some((r) => removedPaths.has(decodeAddPath(r.path)))) {
-            throw new CommitConflictError(
-              `Cannot commit OPTIMIZE to ${this.path}: another writer removed a file it compacted`,
-            );
-          }
-          if (winner.metaData || winner.protocol) {
-            throw new CommitConflictError(
-              `Cannot commit OPTIMIZE to ${this.path}: another writer changed the table's metadata`,
-            );
-          }
-          return false;
-        },
-      );
-      return {
-        version: version!,
-        filesRemoved: removed.length,
-        filesAdded: added.length,
-        rows,
-      };
-    } catch (error) {
-      await this.#deleteUncommitted(added);
-      throw error;
-    }
+    return await optimizeSnapshot(this.#snapshot, {
+      targetFileSize: n,
+      numIndexedCols: this.#numIndexedCols(),
+      now: this.#clock,
+    });
   }
 
   /**
@@ -804,59 +387,28 @@ export class DeltaTable {
    * older than the retention (a removed file's age counts from its removal,
    * an untracked file's from its modification time). Never touches
    * `_delta_log` or paths starting with `_` or `.`. A retention below 168
-   * hours is refused (`RangeError`) unless `force` is set.
+   * hours is refused (`RangeError`) unless `force` is set. `files` lists
+   * only what was deleted; a file that could not be is in `failed`.
    */
   async vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
-    const {
-      retentionHours = DEFAULT_RETENTION_HOURS,
-      force = false,
-      dryRun = false,
-      now = Date.now(),
-    } = options;
-    if (typeof retentionHours !== "number" || !(retentionHours >= 0)) {
-      throw new RangeError(`Cannot vacuum: retentionHours ${retentionHours} must be a number >= 0`);
-    }
-    if (retentionHours < DEFAULT_RETENTION_HOURS && !force) {
-      throw new RangeError(
-        `Cannot vacuum with a retention of ${retentionHours} hours: less than ` +
-          `${DEFAULT_RETENTION_HOURS} hours can delete files that readers of recent versions or ` +
-          "writers in flight still need; pass force to do it anyway",
-      );
-    }
+    const { now = this.#clock() } = options;
+    checkVacuumOptions(options);
     await this.refresh();
-    const live = new Set(this.#snapshot.files.map((a) => decodeAddPath(a.path)));
-    const removedAt = new Map(
-      this.#snapshot.tombstones.map((r) => [decodeAddPath(r.path), r.deletionTimestamp ?? 0]),
-    );
-    const cutoff = now - retentionHours * HOUR_MS;
-    const files: string[] = [];
-    let bytes = 0;
-    for await (const file of walkDataFiles(this.path)) {
-      const rel = relative(this.path, file.path).split(sep).join("/");
-      if (live.has(rel)) continue;
-      const age = removedAt.get(rel) ?? file.mtime;
-      if (age > cutoff) continue;
-      files.push(rel);
-      bytes += file.size;
-    }
-    files.sort();
-    if (!dryRun) {
-      for (const rel of files) await Deno.remove(join(this.path, rel)).catch(() => {});
-    }
-    return { dryRun, files, bytes };
+    return await vacuumSnapshot(this.#snapshot, { ...options, now });
   }
 
   /**
    * Deletes `_delta_log` files older than `delta.logRetentionDuration`
-   * (default 30 days) that the newest checkpoint at or before that age makes
-   * unnecessary; pinstream does this after each checkpoint when
-   * `delta.enableExpiredLogCleanup` is true (the default). Time travel to the
-   * deleted versions is no longer possible. Does nothing without a
+   * (default 30 days) that the newest checkpoint at or before that age
+   * makes unnecessary, once that checkpoint has been read in full;
+   * pinstream does this after each checkpoint when
+   * `delta.enableExpiredLogCleanup` is true (the default). Time travel to
+   * the deleted versions is no longer possible. Does nothing without a
    * checkpoint. An invalid retention property throws `RangeError`.
    */
   async cleanupLogs(options: { now?: number } = {}): Promise<CleanupResult> {
     const { now = this.#clock() } = options;
-    return await cleanupExpiredLogs(this.path, {
+    return await cleanupExpiredLogs(this.storage, {
       retentionMs: logRetentionMs(this.configuration),
       now,
     });
@@ -878,102 +430,35 @@ export class DeltaTable {
       await this.refresh();
       return this.#snapshot;
     }
-    return await Snapshot.load(this.path, options);
+    return await Snapshot.load(this.storage, options);
   }
 
-  /**
-   * Commits `commit` at the next version, retrying on lost races. `check`
-   * looks at each winner's commit: it throws to give up, or returns true
-   * when the winner already did our work (then nothing is committed and
-   * null is returned).
-   */
-  async #commit(
-    info: (readVersion: number) => CommitInfoAction,
-    commit: Omit<Commit, "commitInfo">,
-    maxAttempts: number,
-    check: (winner: Commit) => boolean,
-  ): Promise<number | null> {
-    const logDir = join(this.path, LOG_DIR);
-    const readVersion = this.#snapshot.version;
-    let version = readVersion + 1;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      version = this.#snapshot.version + 1;
-      const commitInfo = info(readVersion);
-      const actions: Action[] = [
-        { commitInfo },
-        ...commit.txns.map((txn) => ({ txn })),
-        ...commit.removes.map((remove) => ({ remove })),
-        ...commit.adds.map((add) => ({ add })),
-      ];
-      if (await putIfAbsent(join(logDir, commitFileName(version)), serializeActions(actions))) {
-        this.#snapshot.applyCommitted(version, { ...commit, commitInfo });
-        await this.#maybeCheckpoint(version);
-        return version;
-      }
-      const winners = await this.#snapshot.update();
-      for (const { commit: winner } of winners) {
-        if (check(winner)) return null;
-      }
-    }
-    throw new CommitConflictError(
-      `Cannot commit to ${this.path}: other writers won the race for the next version ` +
-        `${maxAttempts} times`,
-      { version },
-    );
-  }
-
-  async #maybeCheckpoint(version: number): Promise<void> {
-    const interval = Number(this.configuration["delta.checkpointInterval"] ?? 10);
-    if (!(interval > 0) || version === 0 || version % interval !== 0) return;
-    const snapshot = this.#snapshot;
+  async #autoCompact(): Promise<void> {
+    const setting = (this.configuration["delta.autoOptimize.autoCompact"] ?? "").toLowerCase();
+    if (setting !== "true" && setting !== "auto") return;
+    const target = this.#targetFileSize();
+    const small = this.#snapshot.files.filter((f) => f.size < target).length;
+    if (small < AUTO_COMPACT_MIN_FILES) return;
     try {
-      await writeCheckpoint(this.path, {
-        version,
-        protocol: snapshot.protocol,
-        metadata: snapshot.metadata,
-        adds: snapshot.files,
-        removes: snapshot.tombstones,
-        txns: snapshot.txns,
+      await optimizeSnapshot(this.#snapshot, {
+        targetFileSize: target,
+        numIndexedCols: this.#numIndexedCols(),
+        now: this.#clock,
       });
     } catch (error) {
-      // A checkpoint is an optimization: the commit stands, readers replay JSON.
-      console.warn(`pinstream: could not write checkpoint ${version} of ${this.path}: ${error}`);
-      return;
-    }
-    if (!logCleanupEnabled(this.configuration)) return;
-    try {
-      await this.cleanupLogs();
-    } catch (error) {
-      // Like the checkpoint, cleanup is housekeeping: the commit stands.
-      console.warn(`pinstream: could not clean up the log of ${this.path}: ${error}`);
+      // Compaction only rearranges data: the append stands without it.
+      console.warn(`pinstream: could not auto-compact ${this.path}: ${error}`);
     }
   }
 
-  async #deleteUncommitted(adds: AddAction[]): Promise<void> {
-    for (const add of adds) {
-      if (this.#snapshot.hasFile(add.path)) continue;
-      await Deno.remove(dataFilePath(this.path, add.path)).catch(() => {});
-    }
-  }
-
-  #assertWritable(): void {
-    const { minReaderVersion, minWriterVersion, readerFeatures, writerFeatures } =
-      this.#snapshot.protocol;
-    if (minReaderVersion > 1 || minWriterVersion > 2 || readerFeatures || writerFeatures) {
-      throw new UnsupportedTableError(
-        `Cannot write to ${this.path}: it needs protocol ${minReaderVersion}/${minWriterVersion}` +
-          `${writerFeatures ? ` with features ${writerFeatures.join(", ")}` : ""}, ` +
-          "and pinstream writes protocol 1/2 only",
-      );
-    }
-    for (const field of this.schema.fields) {
-      if (field.metadata && "delta.invariants" in field.metadata) {
-        throw new UnsupportedTableError(
-          `Cannot write to ${this.path}: column "${field.name}" has an invariant, ` +
-            "which pinstream does not enforce",
-        );
-      }
-    }
+  /** The caller's write options with the table's settings (the caller's targetFileSize wins). */
+  #writeOptions<T extends { targetFileSize?: number }>(options: T): T & WriteContext {
+    return {
+      ...options,
+      targetFileSize: options.targetFileSize ?? this.#targetFileSize(),
+      numIndexedCols: this.#numIndexedCols(),
+      now: this.#clock,
+    };
   }
 
   #targetFileSize(): number {
@@ -984,26 +469,5 @@ export class DeltaTable {
   #numIndexedCols(): number {
     const value = Number(this.configuration["delta.dataSkippingNumIndexedCols"] ?? 32);
     return Number.isInteger(value) ? value : 32;
-  }
-}
-
-/** Files in write order: by modification time, then path. */
-function orderFiles(files: AddAction[]): AddAction[] {
-  return files.slice().sort((a, b) =>
-    (a.modificationTime - b.modificationTime) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-  );
-}
-
-async function* walkDataFiles(
-  dir: string,
-): AsyncGenerator<{ path: string; mtime: number; size: number }> {
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) yield* walkDataFiles(path);
-    else if (entry.isFile) {
-      const stat = await Deno.stat(path);
-      yield { path, mtime: stat.mtime?.getTime() ?? 0, size: stat.size };
-    }
   }
 }

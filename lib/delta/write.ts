@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import pl from "nodejs-polars";
 import type { AddAction } from "./actions.ts";
 import { type DeltaStructType, deltaTypeToPolars, formatDeltaType } from "./schema.ts";
@@ -17,6 +16,7 @@ import {
   formatTimestampMicros,
   partitionDirectory,
 } from "./partition.ts";
+import type { Storage } from "./storage/mod.ts";
 
 /** Default target size of a data file: 128 MiB. */
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
@@ -129,17 +129,20 @@ export interface WriteDataFilesOptions {
   dataChange?: boolean;
   /** Columns with statistics (`delta.dataSkippingNumIndexedCols`). Default 32. */
   numIndexedCols?: number;
+  /** The clock for `add.modificationTime`, epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
- * Writes `df` (already conformed to `schema`) as parquet files under
- * `tablePath` and returns their `add` actions. Partition columns are not
+ * Writes `df` (already conformed to `schema`) as parquet files into
+ * `storage` (each built in memory, then stored, durably) and returns their
+ * `add` actions. Partition columns are not
  * stored in the files; files of a partitioned table go in hive-style
  * directories. Nothing is committed: until a commit adds them, readers
  * never see these files.
  */
 export async function writeDataFiles(
-  tablePath: string,
+  storage: Storage,
   df: pl.DataFrame,
   schema: DeltaStructType,
   partitionColumns: string[],
@@ -149,6 +152,7 @@ export async function writeDataFiles(
     targetFileSize = DEFAULT_TARGET_FILE_SIZE,
     dataChange = true,
     numIndexedCols = 32,
+    now = Date.now,
   } = options;
   if (!(targetFileSize > 0)) {
     throw new RangeError(`Cannot write files of ${targetFileSize} bytes: the size must be > 0`);
@@ -169,20 +173,18 @@ export async function writeDataFiles(
     const chunks = Math.max(1, Math.ceil(bytes / targetFileSize));
     const rowsPerChunk = Math.max(1, Math.ceil(data.height / chunks));
     const dir = partitionDirectory(partitionColumns, values);
-    if (dir) await Deno.mkdir(join(tablePath, dir), { recursive: true });
     for (let offset = 0; offset < Math.max(1, data.height); offset += rowsPerChunk) {
       const chunk = chunks === 1 ? data : data.slice(offset, rowsPerChunk);
       const name = `part-${String(fileIndex++).padStart(5, "0")}-${crypto.randomUUID()}` +
         "-c000.snappy.parquet";
       const relative = `${dir}${name}`;
-      const absolute = join(tablePath, relative);
-      chunk.writeParquet(absolute, { compression: "snappy" });
-      const stat = await Deno.stat(absolute);
+      const bytes = chunk.writeParquet({ compression: "snappy" });
+      await storage.write(relative, bytes);
       adds.push({
         path: encodeAddPath(relative),
         partitionValues: values,
-        size: stat.size,
-        modificationTime: stat.mtime?.getTime() ?? Date.now(),
+        size: bytes.length,
+        modificationTime: now(),
         dataChange,
         stats: computeStats(chunk, dataFields, { numIndexedCols }),
       });

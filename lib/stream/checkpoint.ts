@@ -2,11 +2,22 @@
  * A streaming query's checkpoint, in Spark's layout: `metadata` (the query
  * id, stable across restarts, and the stream it reads), `offsets/<batchId>`
  * written before a batch runs, `commits/<batchId>` written after the sink
- * committed it, and `progress/` (JSON lines, one per batch).
+ * committed it, and `progress/` (JSON lines, one per batch). The location
+ * is a local directory or `s3://bucket/prefix`; every file goes through the
+ * Delta storage layer. `offsets/<n>` and `commits/<n>` are created only if
+ * absent (a conditional PUT on S3), durably, so `commits/<n>` never exists
+ * before the Delta commit it follows.
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
+import {
+  deleteAll,
+  LocalStorage,
+  openStorage,
+  readText,
+  type Storage,
+} from "../delta/storage/mod.ts";
 
 /** Where a new query starts reading a shard it has no offset for. */
 export type StartingPosition = { type: "earliest" } | { type: "timestamp"; timestampMs: number };
@@ -39,22 +50,26 @@ export interface SourceOffset {
   shards: Record<string, ShardOffset>;
 }
 
-/** A checkpoint directory. */
+/** A checkpoint location (a directory or `s3://bucket/prefix`). */
 export class Checkpoint {
-  /** The checkpoint directory. */
+  /** The checkpoint location, as given. */
   readonly dir: string;
+  /** The storage of the location. */
+  readonly storage: Storage;
+  #progress = new Map<string, string>();
 
-  /** A checkpoint at `dir` (nothing is read or written yet). */
+  /** A checkpoint at `dir`, a path or `s3://bucket/prefix` (nothing is read or written yet). */
   constructor(dir: string) {
     if (typeof dir !== "string" || dir === "") {
       throw new TypeError("Cannot use a checkpoint: the location must be a non-empty string");
     }
     this.dir = dir;
+    this.storage = openStorage(dir);
   }
 
   /** The metadata, or null for a new checkpoint (`M`: another source's metadata). */
   async readMetadata<M = CheckpointMetadata>(): Promise<M | null> {
-    const text = await readTextOrNull(join(this.dir, "metadata"));
+    const text = await readText(this.storage, "metadata");
     if (text === null) return null;
     try {
       return JSON.parse(text) as M;
@@ -67,22 +82,22 @@ export class Checkpoint {
 
   /** Writes the metadata (once, at the first start). */
   async writeMetadata<M = CheckpointMetadata>(metadata: M): Promise<void> {
-    await writeAtomic(join(this.dir, "metadata"), JSON.stringify(metadata) + "\n");
+    await this.storage.write("metadata", JSON.stringify(metadata) + "\n");
   }
 
   /** The highest batch id with an offsets file, or -1. */
   latestOffsetsBatch(): Promise<number> {
-    return latestBatch(join(this.dir, "offsets"));
+    return latestBatch(this.storage, "offsets");
   }
 
   /** The highest batch id with a commit file, or -1. */
   latestCommittedBatch(): Promise<number> {
-    return latestBatch(join(this.dir, "commits"));
+    return latestBatch(this.storage, "commits");
   }
 
   /** The end offset of `batchId`, or null when it has none (`O`: another source's offsets). */
   async readOffsets<O = SourceOffset>(batchId: number): Promise<O | null> {
-    const text = await readTextOrNull(join(this.dir, "offsets", String(batchId)));
+    const text = await readText(this.storage, `offsets/${batchId}`);
     if (text === null) return null;
     const lines = text.split("\n");
     if (lines[0] !== "v1" || lines[2] === undefined) {
@@ -91,30 +106,51 @@ export class Checkpoint {
     return JSON.parse(lines[2]) as O;
   }
 
-  /** Writes `offsets/<batchId>` (Spark's write-ahead log entry) before the batch runs. */
+  /**
+   * Writes `offsets/<batchId>` (Spark's write-ahead log entry) before the
+   * batch runs, only if no run wrote it yet: another run of the same query
+   * writing the same batch is refused with an `Error`.
+   */
   async writeOffsets<O = SourceOffset>(batchId: number, offset: O, batchTimestampMs: number) {
     const meta = { batchWatermarkMs: 0, batchTimestampMs, conf: {} };
-    await writeAtomic(
-      join(this.dir, "offsets", String(batchId)),
+    await this.#create(
+      `offsets/${batchId}`,
       `v1\n${JSON.stringify(meta)}\n${JSON.stringify(offset)}`,
     );
   }
 
-  /** Writes `commits/<batchId>` after the sink committed the batch. */
+  /** Writes `commits/<batchId>` after the sink committed the batch (once). */
   async writeCommit(batchId: number): Promise<void> {
-    await writeAtomic(
-      join(this.dir, "commits", String(batchId)),
+    await this.#create(
+      `commits/${batchId}`,
       `v1\n${JSON.stringify({ nextBatchWatermarkMs: 0 })}`,
     );
   }
 
   /** Appends one progress object as a JSON line to `progress/<runId>.jsonl`. */
   async appendProgress(runId: string, progress: unknown): Promise<void> {
-    await Deno.mkdir(join(this.dir, "progress"), { recursive: true });
-    await Deno.writeTextFile(
-      join(this.dir, "progress", `${runId}.jsonl`),
-      JSON.stringify(progress) + "\n",
-      { append: true },
+    const path = `progress/${runId}.jsonl`;
+    const line = JSON.stringify(progress) + "\n";
+    const local = this.storage instanceof LocalStorage ? this.storage.localPath(path) : null;
+    if (local !== null) {
+      await Deno.mkdir(dirname(local), { recursive: true });
+      await Deno.writeTextFile(local, line, { append: true });
+      return;
+    }
+    // Object stores cannot append: the run's lines so far are rewritten.
+    const before = this.#progress.get(runId) ?? await readText(this.storage, path) ?? "";
+    this.#progress.set(runId, before + line);
+    await this.storage.write(path, before + line);
+  }
+
+  /** Creates `path` once; the same content already there is fine, other content is refused. */
+  async #create(path: string, text: string): Promise<void> {
+    if (await this.storage.writeIfAbsent(path, text)) return;
+    const there = await readText(this.storage, path);
+    if (there === text) return;
+    throw new Error(
+      `Cannot write ${path} of checkpoint ${this.dir}: another run of this query wrote it ` +
+        "(two runs must not share a checkpoint)",
     );
   }
 }
@@ -145,13 +181,13 @@ export interface ResetResult {
 export async function resetCheckpoint(dir: string): Promise<ResetResult> {
   const checkpoint = new Checkpoint(dir);
   const metadata = await checkpoint.readMetadata().catch(() => null);
-  const existed = await exists(dir);
+  const existed = (await checkpoint.storage.list("")).length > 0;
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
   const lastCommittedBatch = existed ? await checkpoint.latestCommittedBatch() : -1;
   const read = lastOffsets >= 0
     ? await checkpoint.readOffsets(lastOffsets).catch(() => null)
     : null;
-  if (existed) await Deno.remove(dir, { recursive: true });
+  if (existed) await deleteAll(checkpoint.storage);
   // Delta-source and gold checkpoints hold table versions, not shard positions.
   const kinesis = !metadata || typeof metadata.streamName === "string";
   const offsets = read && typeof read.shards === "object" ? read : null;
@@ -177,48 +213,11 @@ export async function resetCheckpoint(dir: string): Promise<ResetResult> {
   };
 }
 
-async function latestBatch(dir: string): Promise<number> {
+async function latestBatch(storage: Storage, dir: string): Promise<number> {
   let max = -1;
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && /^\d+$/.test(entry.name)) max = Math.max(max, Number(entry.name));
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return -1;
-    throw error;
+  for (const file of await storage.list(`${dir}/`)) {
+    const name = file.path.slice(dir.length + 1);
+    if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
   }
   return max;
-}
-
-async function readTextOrNull(path: string): Promise<string | null> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-/** Writes a file so that a reader sees all of it or none of it (temp file, fsync, rename). */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    await file.write(new TextEncoder().encode(text));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
 }

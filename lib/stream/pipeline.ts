@@ -9,7 +9,7 @@
  */
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type pl from "nodejs-polars";
-import { join } from "node:path";
+import { joinLocation } from "../delta/storage/mod.ts";
 import { CLEAN_SCHEMAS, cleanGeo, cleanPin, cleanUser, rawFrame } from "../clean/mod.ts";
 import type { CleanResult } from "../clean/mod.ts";
 import { streamName, tableName } from "../config.ts";
@@ -159,7 +159,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       shardFetchInterval,
     }).writeStream({
       format: "delta",
-      checkpointLocation: join(checkpointDir, name),
+      checkpointLocation: joinLocation(checkpointDir, name),
       queryName: name,
       outputMode: "append",
       trigger,

@@ -21,7 +21,7 @@
  */
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type pl from "nodejs-polars";
-import { join, resolve } from "node:path";
+import { joinLocation, resolveLocation } from "../delta/storage/mod.ts";
 import { describeStream } from "../kinesis/admin.ts";
 import { createKinesisClient } from "../kinesis/client.ts";
 import { Catalog } from "../catalog.ts";
@@ -329,14 +329,14 @@ export class StreamingQuery extends EventTarget {
       this.#intervalMs = durationMs("trigger processingTime", trigger.processingTime);
     }
     this.name = queryName ?? null;
-    this.checkpointLocation = resolve(checkpointLocation);
+    this.checkpointLocation = resolveLocation(checkpointLocation);
     if (table !== undefined) {
       const catalog = new Catalog(lakehouseDir ? { lakehouseDir } : {});
       this.tablePath = catalog.tablePath(table);
       this.quarantinePath = catalog.tablePath(quarantineTable ?? `${table}_quarantine`);
     } else {
-      this.tablePath = resolve(path!);
-      this.quarantinePath = resolve(quarantineTable ?? `${path}_quarantine`);
+      this.tablePath = resolveLocation(path!);
+      this.quarantinePath = resolveLocation(quarantineTable ?? `${path}_quarantine`);
     }
     const tableName = this.tablePath.split(/[\\/]/).at(-1);
     this.#sink = new DeltaSink(this.tablePath, { schema, name: tableName });
@@ -729,7 +729,7 @@ function crashPoint(point: "offsets" | "delta-commit"): void {
 
 /** The progress directory of a checkpoint. */
 export function progressDir(checkpointLocation: string): string {
-  return join(checkpointLocation, "progress");
+  return joinLocation(checkpointLocation, "progress");
 }
 
 function resolveInitialPosition(position: InitialPosition): StartingPosition {

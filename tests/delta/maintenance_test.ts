@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DeltaTable } from "../../lib/delta/mod.ts";
+import { AUTO_COMPACT_MIN_FILES, DeltaTable } from "../../lib/delta/mod.ts";
 import { withTempDir } from "../_helpers.ts";
 import { everyTypeFrame } from "./_fixtures.ts";
 
@@ -79,5 +79,31 @@ Deno.test("vacuum() deletes only unreferenced files older than the retention", a
     assert.ok(await Deno.stat(join(dir, "_hidden", "keep.parquet")));
     assert.equal((await table.read()).height, 9);
     assert.equal(table.version, 4, "vacuum writes no commit");
+  });
+});
+
+Deno.test("with delta.autoOptimize.autoCompact an append that makes 50 small files is followed by OPTIMIZE", async () => {
+  await withTempDir(async (dir) => {
+    const table = await DeltaTable.create(dir, everyTypeFrame().schema, {
+      configuration: { "delta.autoOptimize.autoCompact": "true" },
+    });
+    for (let b = 0; b < AUTO_COMPACT_MIN_FILES - 1; b++) {
+      await table.append(everyTypeFrame(b, 1));
+    }
+    assert.equal(table.version, AUTO_COMPACT_MIN_FILES - 1);
+    assert.equal(table.snapshot.files.length, AUTO_COMPACT_MIN_FILES - 1);
+    const result = await table.append(everyTypeFrame(AUTO_COMPACT_MIN_FILES - 1, 1));
+    assert.deepEqual([result.version, result.skipped, result.rows], [
+      AUTO_COMPACT_MIN_FILES,
+      false,
+      1,
+    ]);
+    assert.equal(table.version, AUTO_COMPACT_MIN_FILES + 1);
+    const [last] = await table.history({ limit: 1 });
+    assert.equal(last!.operation, "OPTIMIZE");
+    assert.equal(table.snapshot.files.length, 1);
+    assert.ok(table.snapshot.files.every((f) => f.dataChange === false));
+    const ids = (await table.read()).getColumn("id").toArray().map(Number).sort((a, b) => a - b);
+    assert.deepEqual(ids, Array.from({ length: AUTO_COMPACT_MIN_FILES }, (_, i) => i));
   });
 });
