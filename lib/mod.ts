@@ -27,3 +27,4 @@ export * from "./delta/mod.ts";
 export * from "./catalog.ts";
 export * from "./emit/mod.ts";
 export * from "./stream/mod.ts";
+export * from "./notebook.ts";
