@@ -1,5 +1,5 @@
 /**
- * `deno task bench [produce|clean|delta|stream ...] [-- options]`: runs the
+ * `deno task bench [produce|clean|delta|stream|analytics ...] [-- options]`: runs the
  * named benchmarks (all of them by default) and prints their figures. Each
  * benchmark measures a reference in the same run and prints the ratio.
  *
@@ -12,6 +12,7 @@ const BENCHES = {
   clean: "cleaning 1,000,000 pin rows with Polars vs the same SQL in DuckDB",
   delta: "Delta append throughput; snapshot load at 10 vs 1,000 commits",
   stream: "end-to-end freshness and drain rate of the streaming queries",
+  analytics: "the nine gold answers from 100,000 silver rows per table, Polars vs DuckDB SQL",
 } as const;
 type BenchName = keyof typeof BENCHES;
 

@@ -28,22 +28,51 @@ export class UsageError extends Error {
   }
 }
 
+/** The flags of a command, by name. */
+export type FlagSpecs = Record<string, FlagSpec>;
+
+/** The value a flag of type `T` parses to: a `string` flag's text, or true for a `boolean`. */
+export type FlagValue<T extends FlagSpec["type"]> = T extends "boolean" ? boolean : string;
+
+/**
+ * The parsed flags of `S`: each one's value, undefined when it was not
+ * given. A flag looked up by a computed name gives `string | boolean |
+ * undefined`.
+ */
+export type Flags<S extends FlagSpecs> =
+  & { [K in keyof S]?: FlagValue<S[K]["type"]> }
+  & Record<string, string | boolean | undefined>;
+
 /** Parsed flags and positional arguments. */
-export interface ParsedArgs {
-  flags: Record<string, string | boolean | undefined>;
+export interface ParsedArgs<S extends FlagSpecs = FlagSpecs> {
+  flags: Flags<S>;
   positionals: string[];
 }
 
 /**
  * Parses `args` against `spec`; prints help and exits 0 on `--help`.
- * Unknown flags and missing values throw {@linkcode UsageError}.
+ * Unknown flags and missing values throw {@linkcode UsageError}. The
+ * result is typed by the spec: a `string` flag gives `string | undefined`,
+ * a `boolean` one `boolean | undefined`.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./_args.ts";
+ * const { flags } = parseFlags(["--port", "80", "--quiet"], {
+ *   port: { type: "string", help: "port" },
+ *   quiet: { type: "boolean", help: "say less" },
+ * }, "Usage: example");
+ * const port: string | undefined = flags.port;
+ * const quiet: boolean | undefined = flags.quiet;
+ * console.assert(port === "80" && quiet === true);
+ * ```
  */
-export function parseFlags(
+export function parseFlags<const S extends FlagSpecs>(
   args: string[],
-  spec: Record<string, FlagSpec>,
+  spec: S,
   usage: string,
   options: { positionals?: boolean } = {},
-): ParsedArgs {
+): ParsedArgs<S> {
   const all: Record<string, FlagSpec> = {
     ...spec,
     help: { type: "boolean", help: "show this help", short: "h" },
@@ -63,7 +92,7 @@ export function parseFlags(
       allowPositionals: options.positionals ?? false,
       strict: true,
     });
-    return { flags: values as ParsedArgs["flags"], positionals };
+    return { flags: values as Flags<S>, positionals };
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
     throw new UsageError(

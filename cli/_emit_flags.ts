@@ -6,10 +6,10 @@
  * @module
  */
 import { DEFAULT_SOURCE_DIR, type EmitOptions, MAX_BATCH } from "../lib/emit/mod.ts";
-import { durationFlag, type FlagSpec, numberFlag, type ParsedArgs } from "./_args.ts";
+import { durationFlag, type Flags, type FlagSpecs, numberFlag } from "./_args.ts";
 
 /** The flags that shape what the emitter sends. */
-export const EMIT_FLAGS: Record<string, FlagSpec> = {
+export const EMIT_FLAGS = {
   count: { type: "string", help: "send N rows per stream, then stop" },
   rate: { type: "string", help: "rows per second per stream, no pause (default: 0-2 s pause)" },
   duration: { type: "string", help: "stop after this long, e.g. 30s, 5m" },
@@ -20,11 +20,11 @@ export const EMIT_FLAGS: Record<string, FlagSpec> = {
   },
   seed: { type: "string", help: "PRNG seed that picks the rows (default random, printed)" },
   source: { type: "string", help: `source directory (default ${DEFAULT_SOURCE_DIR})` },
-};
+} as const satisfies FlagSpecs;
 
 /** The emitter options the {@linkcode EMIT_FLAGS} give; throws UsageError for a bad value. */
 export function emitOptionsFromFlags(
-  flags: ParsedArgs["flags"],
+  flags: Flags<typeof EMIT_FLAGS>,
 ): Pick<EmitOptions, "count" | "rate" | "durationMs" | "batch" | "seed" | "source"> {
   const batch = numberFlag("batch", flags.batch, { min: 1, max: MAX_BATCH });
   return {
@@ -33,6 +33,6 @@ export function emitOptionsFromFlags(
     durationMs: durationFlag("duration", flags.duration),
     batch: batch !== undefined && batch > 1 ? batch : 0,
     seed: numberFlag("seed", flags.seed, { min: 0, max: 2 ** 32 - 1 }),
-    source: (flags.source as string | undefined) ?? DEFAULT_SOURCE_DIR,
+    source: flags.source ?? DEFAULT_SOURCE_DIR,
   };
 }

@@ -22,6 +22,18 @@ export interface KinesisConnection {
   close(): Promise<void>;
 }
 
+/** Options of {@linkcode connectKinesis}. */
+export interface ConnectKinesisOptions {
+  /** Port of an emulator started here when `KINESIS_PORT` is unset (default 0: any free port). */
+  defaultPort?: number;
+  /** The emulator keeps its streams in this directory (default: none, they live while it runs). */
+  persistDir?: string;
+  /** The client's attempts per call (default the SDK's). */
+  maxAttempts?: number;
+  /** Where the line saying an emulator started goes (default `console.log`). */
+  log?: (line: string) => void;
+}
+
 /**
  * Connects to `KINESIS_ENDPOINT`, to AWS with `--aws`, or else starts the
  * local emulator (on `KINESIS_PORT` when set, otherwise on `defaultPort`,
@@ -29,9 +41,9 @@ export interface KinesisConnection {
  */
 export async function connectKinesis(
   config: Config,
-  options: { defaultPort?: number; persistDir?: string; log?: (line: string) => void } = {},
+  options: ConnectKinesisOptions = {},
 ): Promise<KinesisConnection> {
-  const { defaultPort = 0, persistDir, log = console.log } = options;
+  const { defaultPort = 0, persistDir, maxAttempts, log = console.log } = options;
   let emulator: Emulator | undefined;
   let endpoint = config.kinesisEndpoint;
   if (endpoint === undefined && !config.aws) {
@@ -39,10 +51,11 @@ export async function connectKinesis(
     emulator = await startEmulator({ port, persistDir });
     endpoint = emulator.endpoint;
     log(
-      `Started the local Kinesis emulator at ${endpoint} (kinesis-local, hosted by ${emulator.host})`,
+      `Started the local Kinesis emulator at ${endpoint} (kinesis-local, hosted by ${emulator.host})` +
+        (persistDir === undefined ? "" : `, keeping its streams in ${persistDir}`),
     );
   }
-  const kinesis = createKinesisClient({ endpoint, region: config.region });
+  const kinesis = createKinesisClient({ endpoint, region: config.region, maxAttempts });
   return {
     kinesis,
     endpoint,

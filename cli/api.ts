@@ -34,11 +34,11 @@ await runMain(async () => {
   );
   const config = loadConfig({
     flags: {
-      endpoint: flags.endpoint as string | undefined,
-      aws: flags.aws as boolean | undefined,
+      endpoint: flags.endpoint,
+      aws: flags.aws,
     },
   });
-  const port = parsePort("--port", flags.port as string | undefined, config.apiPort);
+  const port = parsePort("--port", flags.port, config.apiPort);
   const connection = await connectKinesis(config, { defaultPort: config.kinesisPort });
   const { kinesis, endpoint, emulator } = connection;
   try {
@@ -48,7 +48,7 @@ await runMain(async () => {
     }
     const server = serveApi(kinesis, {
       port,
-      hostname: (flags.hostname as string | undefined) ?? "127.0.0.1",
+      hostname: flags.hostname ?? "127.0.0.1",
       apiKey: config.apiKey,
       onLog: flags.quiet ? undefined : (line) => console.log(line),
     });

@@ -33,7 +33,7 @@ async function main(args: string[]): Promise<void> {
   }, USAGE);
   const rows = numberFlag("rows", flags.rows, { min: 1, max: 1_000_000 }) ?? 11_000;
   const seed = numberFlag("seed", flags.seed, { min: Number.MIN_SAFE_INTEGER }) ?? 100;
-  const out = (flags.out as string | undefined) ?? "data/pinterest";
+  const out = flags.out ?? "data/pinterest";
   const started = performance.now();
   const written = await writeSource(out, generateTables({ rows, seed }));
   const ms = Math.round(performance.now() - started);

@@ -32,7 +32,7 @@ await runMain(async () => {
   const emitOptions = emitOptionsFromFlags(flags);
   const { count, rate, batch } = emitOptions;
   const config = loadConfig({
-    flags: { api: flags.api as string | undefined, userId: flags["user-id"] as string | undefined },
+    flags: { api: flags.api, userId: flags["user-id"] },
   });
 
   const stopping = new AbortController();

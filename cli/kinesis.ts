@@ -29,14 +29,14 @@ await runMain(async () => {
     "Usage: deno task kinesis [options]\n\nRuns the local Kinesis emulator (kinesis-local) until Ctrl-C.",
   );
   const config = loadConfig();
-  const port = parsePort("--port", flags.port as string | undefined, config.kinesisPort);
-  const host = (flags.host as string | undefined) ?? "auto";
+  const port = parsePort("--port", flags.port, config.kinesisPort);
+  const host = flags.host ?? "auto";
   if (!["auto", "node", "deno"].includes(host)) {
     throw new UsageError(`Invalid --host "${host}": expected auto, node or deno`);
   }
   const emulator = await startEmulator({
     port,
-    persistDir: flags.persist as string | undefined,
+    persistDir: flags.persist,
     host: host as EmulatorHost,
     logLevel: flags.verbose ? "INFO" : "WARN",
     onLog: (line) => console.error(line),

@@ -10,8 +10,6 @@
 import { join, resolve } from "node:path";
 import { loadConfig, streamName } from "../lib/config.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
-import { createKinesisClient } from "../lib/kinesis/client.ts";
-import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
 import { StreamNotFoundError } from "../lib/kinesis/errors.ts";
 import { RECORD_KINDS } from "../lib/records.ts";
 import {
@@ -22,6 +20,7 @@ import {
   type Trigger,
 } from "../lib/stream/mod.ts";
 import { durationFlag, onShutdownSignal, parseFlags, runMain, UsageError } from "./_args.ts";
+import { connectKinesis } from "./_local.ts";
 
 await runMain(async () => {
   const { flags } = parseFlags(
@@ -62,21 +61,21 @@ await runMain(async () => {
   );
   const config = loadConfig({
     flags: {
-      endpoint: flags.endpoint as string | undefined,
-      aws: flags.aws as boolean | undefined,
-      userId: flags["user-id"] as string | undefined,
-      lakehouse: flags.lakehouse as string | undefined,
-      checkpoints: flags.checkpoints as string | undefined,
+      endpoint: flags.endpoint,
+      aws: flags.aws,
+      userId: flags["user-id"],
+      lakehouse: flags.lakehouse,
+      checkpoints: flags.checkpoints,
     },
   });
   let trigger: Trigger = { processingTime: 1_000 };
-  const triggerFlag = flags.trigger as string | undefined;
+  const triggerFlag = flags.trigger;
   if (triggerFlag === "available-now" || triggerFlag === "availableNow") {
     trigger = { availableNow: true };
   } else if (triggerFlag !== undefined) {
     trigger = { processingTime: durationFlag("trigger", triggerFlag)! };
   }
-  const initialPosition = (flags["initial-position"] as string | undefined) ?? "earliest";
+  const initialPosition = flags["initial-position"] ?? "earliest";
   if (initialPosition !== "earliest" && initialPosition !== "latest") {
     throw new UsageError(
       `Invalid --initial-position "${initialPosition}": expected earliest or latest`,
@@ -92,15 +91,11 @@ await runMain(async () => {
     }
   }
 
-  let emulator: Emulator | undefined;
-  let endpoint = config.kinesisEndpoint;
-  if (!endpoint && !config.aws) {
-    console.log("No KINESIS_ENDPOINT or --aws given: starting a local Kinesis emulator");
-    emulator = await startEmulator();
-    endpoint = emulator.endpoint;
-    console.log(`Kinesis emulator at ${endpoint} (streams live only while this runs)`);
-  }
-  const kinesis = createKinesisClient({ endpoint, region: config.region, maxAttempts: 5 });
+  const connection = await connectKinesis(config, {
+    maxAttempts: 5,
+    log: (line) => console.log(`${line}, streams live only while this runs`),
+  });
+  const { kinesis, endpoint, emulator } = connection;
   try {
     if (emulator) await ensureStreams(kinesis, config.userId);
     let pipeline;
@@ -156,7 +151,6 @@ await runMain(async () => {
     }
     console.log(signal ? `Stopped (${signal})` : "Done");
   } finally {
-    kinesis.destroy();
-    await emulator?.stop();
+    await connection.close();
   }
 });

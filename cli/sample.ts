@@ -45,7 +45,7 @@ async function main(args: string[]): Promise<void> {
   const name = positionals[0]!;
   const limit = numberFlag("limit", flags.limit, { min: 1, max: 10_000 }) ?? 20;
   const catalog = asUsageError(() => {
-    const catalog = new Catalog({ lakehouseDir: flags.lakehouse as string | undefined });
+    const catalog = new Catalog({ lakehouseDir: flags.lakehouse });
     catalog.tablePath(name);
     return catalog;
   });

@@ -5,16 +5,31 @@
  * streaming queries, and shows a live view until Ctrl-C, --duration or
  * --count. Stops cleanly: the last batch commits and no process is left.
  *
+ * The emulator keeps its streams in KINESIS_DATA_DIR (./kinesis-data), so
+ * the next run resumes every query from its checkpoint, as with a real
+ * stream; --fresh discards the streams and the checkpoints first.
+ *
+ * Beside the three ingest queries it runs the live gold query (the course's
+ * nine answers, recomputed from the silver tables every --analytics-trigger;
+ * --no-analytics leaves it out) and serves the dashboard, printing its URL.
+ *
  * @module
  */
 import { join } from "node:path";
-import { loadConfig, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
+import { loadConfig, parsePort, RECORD_KINDS, type RecordKind, tableName } from "../lib/mod.ts";
+import { type DashboardServer, startDashboard } from "../lib/dashboard/mod.ts";
 import { ensureStreams } from "../lib/kinesis/admin.ts";
+import { discardEmulatorData } from "../lib/kinesis/emulator.ts";
 import { Emitter } from "../lib/emit/mod.ts";
 import {
+  CheckpointMismatchError,
+  type GoldQuery,
+  goldQueryName,
+  type GoldQueryProgress,
   maxMillisBehind,
   queryName,
   resetCheckpoint,
+  startAnalyticsQuery,
   startPipeline,
   type StreamingQueryProgress,
 } from "../lib/stream/mod.ts";
@@ -29,7 +44,18 @@ Runs the whole pipeline: the local Kinesis emulator (unless KINESIS_ENDPOINT
 or --aws), the API proxy, the three streams, the emitter posting source rows
 through the API, and the three streaming queries writing the Delta tables
 <USER_ID>_{pin,geo,user}_table. Shows a live view; Ctrl-C stops everything
-cleanly (the current batches commit).`;
+cleanly (the current batches commit).
+
+The local emulator keeps its streams and records in KINESIS_DATA_DIR
+(default ./kinesis-data): run it again and every query resumes from its
+checkpoint, reading nothing twice and losing nothing. --fresh starts over.
+
+The live gold query keeps the course's nine answers (<USER_ID>_<name> gold
+tables) current, and the dashboard (DASHBOARD_PORT, default 3000, or any
+free port when 3000 is taken) shows the queries, the tables and the answers.`;
+
+/** The dashboard's port when DASHBOARD_PORT is not set. */
+const DEFAULT_DASHBOARD_PORT = 3000;
 
 /** How long a stop waits for the queries to commit what was posted. */
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -61,6 +87,16 @@ await runMain(async () => {
       type: "boolean",
       help: "discard the three queries' checkpoints first (says what it discards)",
     },
+    "analytics-trigger": {
+      type: "string",
+      help: "how often the live gold query recomputes the nine answers, e.g. 5s (default 10s)",
+    },
+    "no-analytics": { type: "boolean", help: "do not run the live gold query" },
+    fresh: {
+      type: "boolean",
+      help:
+        "start over: discard the local emulator's streams (KINESIS_DATA_DIR) and the checkpoints, saying what",
+    },
   }, USAGE);
   const emitOptions = emitOptionsFromFlags(flags);
   const { count, durationMs } = emitOptions;
@@ -68,13 +104,25 @@ await runMain(async () => {
   if (triggerMs < 10) {
     throw new UsageError(`Invalid --trigger "${flags.trigger}": expected at least 10ms`);
   }
+  const analyticsTriggerMs = durationFlag("analytics-trigger", flags["analytics-trigger"]) ??
+    10_000;
+  if (analyticsTriggerMs < 100) {
+    throw new UsageError(
+      `Invalid --analytics-trigger "${flags["analytics-trigger"]}": expected at least 100ms`,
+    );
+  }
+  const dashboardPort = parsePort(
+    "DASHBOARD_PORT",
+    Deno.env.get("DASHBOARD_PORT") || undefined,
+    DEFAULT_DASHBOARD_PORT,
+  );
   const config = loadConfig({
     flags: {
-      userId: flags["user-id"] as string | undefined,
-      endpoint: flags.endpoint as string | undefined,
-      aws: flags.aws as boolean | undefined,
-      lakehouse: flags.lakehouse as string | undefined,
-      checkpoints: flags.checkpoints as string | undefined,
+      userId: flags["user-id"],
+      endpoint: flags.endpoint,
+      aws: flags.aws,
+      lakehouse: flags.lakehouse,
+      checkpoints: flags.checkpoints,
     },
   });
 
@@ -88,9 +136,22 @@ await runMain(async () => {
     interrupted = signal;
     stopping.abort();
   });
-  const connection = await connectKinesis(config);
+  const embedded = config.kinesisEndpoint === undefined && !config.aws;
+  if (flags.fresh && !embedded) {
+    throw new UsageError(
+      "Cannot use --fresh with KINESIS_ENDPOINT or --aws: it starts the local emulator over; use --reset-checkpoint to start the queries over",
+    );
+  }
+  if (flags.fresh) {
+    console.log((await discardEmulatorData(config.kinesisDataDir)).message);
+  }
+  const connection = await connectKinesis(config, {
+    persistDir: embedded ? config.kinesisDataDir : undefined,
+  });
   let server: ReturnType<typeof startApi> | undefined;
   let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
+  let gold: GoldQuery | undefined;
+  let dashboard: DashboardServer | undefined;
   let emitterDone: Promise<unknown> = Promise.resolve();
   try {
     const { kinesis } = connection;
@@ -99,14 +160,14 @@ await runMain(async () => {
     server = startApi(kinesis, config);
     console.log(`API proxy at ${server.url}`);
 
-    // A fresh emulator has fresh streams: checkpoints of an earlier run read
-    // streams that no longer exist, so they are discarded (the tables keep
-    // their rows).
-    if (flags["reset-checkpoint"] || connection.emulator) {
-      for (const kind of RECORD_KINDS) {
-        const result = await resetCheckpoint(
-          join(config.checkpointDir, queryName(config.userId, kind)),
-        );
+    // New streams need new checkpoints (the tables keep their rows).
+    if (flags["reset-checkpoint"] || flags.fresh) {
+      const names = [
+        ...RECORD_KINDS.map((kind) => queryName(config.userId, kind)),
+        goldQueryName(config.userId),
+      ];
+      for (const name of names) {
+        const result = await resetCheckpoint(join(config.checkpointDir, name));
         if (result.existed) console.log(result.message);
       }
     }
@@ -123,12 +184,38 @@ await runMain(async () => {
       trigger: { processingTime: triggerMs },
       initialPosition: "earliest",
       onProgress: (kind, p) => updateView(views[kind], p),
+    }).catch((error) => {
+      // Checkpoints of streams the emulator no longer has (its data directory was removed).
+      if (error instanceof CheckpointMismatchError && connection.emulator) {
+        throw new Error(`${error.message}, or start everything over with --fresh`, {
+          cause: error,
+        });
+      }
+      throw error;
     });
     console.log(
       `Queries: ${
         RECORD_KINDS.map((k) => queryName(config.userId, k)).join(", ")
       } -> ${config.lakehouseDir}/default/ (trigger ${triggerMs} ms)`,
     );
+
+    const goldView = { batches: 0, lastMs: 0, versions: "" };
+    if (!flags["no-analytics"]) {
+      gold = await startAnalyticsQuery({
+        userId: config.userId,
+        lakehouseDir: config.lakehouseDir,
+        checkpointDir: config.checkpointDir,
+        trigger: { processingTime: analyticsTriggerMs },
+        onProgress: (p) => updateGoldView(goldView, p),
+      });
+      console.log(
+        `Gold query: ${goldQueryName(config.userId)} -> the nine <USER_ID>_<answer> tables (every ${
+          analyticsTriggerMs / 1000
+        } s)`,
+      );
+    }
+    dashboard = serveDashboard(config, dashboardPort);
+    console.log(`Dashboard at ${dashboard.url}`);
 
     const emitter = new Emitter({
       apiUrl: server.url,
@@ -141,7 +228,10 @@ await runMain(async () => {
     await emitter.checkApi();
     emitterDone = emitter.run();
 
-    const screen = liveView(() => render(views, emitter, config.userId));
+    const screen = liveView(() => [
+      ...render(views, emitter, config.userId),
+      ...(gold ? [renderGold(goldView)] : []),
+    ]);
     const deadline = durationMs === undefined
       ? new Promise<void>(() => {})
       : new Promise<void>((r) => setTimeout(r, durationMs + 50).unref?.());
@@ -164,6 +254,9 @@ await runMain(async () => {
       new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_TIMEOUT_MS)),
     ]);
     await pipeline.stop();
+    // The gold tables answer over everything committed before the stop.
+    if (gold && drained) await gold.processAllAvailable();
+    await gold?.stop();
     screen.stop();
     if (interrupted) console.log(`${interrupted}: stopped (the last batches committed)`);
     if (!drained) {
@@ -192,6 +285,14 @@ await runMain(async () => {
           (s?.retried ? ` (${s.retried} posts retried)` : ""),
       );
     }
+    if (gold?.lastProgress) {
+      const p = gold.lastProgress;
+      console.log(
+        `  gold tables: batch ${p.batchId}, computed from silver versions ${
+          RECORD_KINDS.map((k) => `${k} ${p.silverVersions[k]}`).join(", ")
+        }`,
+      );
+    }
     if (emitter.stats.failed > 0) {
       console.error(`error: ${emitter.stats.failed} records could not be posted`);
       return 1;
@@ -206,10 +307,46 @@ await runMain(async () => {
     stopping.abort();
     await emitterDone.catch(() => {});
     await pipeline?.stop().catch(() => {});
+    await gold?.stop().catch(() => {});
+    await dashboard?.close();
     await server?.shutdown();
     await connection.close();
   }
 });
+
+/** The dashboard on DASHBOARD_PORT when set, else on 3000, or on any free port when 3000 is taken. */
+function serveDashboard(
+  config: ReturnType<typeof loadConfig>,
+  port: number,
+): DashboardServer {
+  const options = {
+    lakehouseDir: config.lakehouseDir,
+    checkpointDir: config.checkpointDir,
+    userId: config.userId,
+  };
+  try {
+    return startDashboard({ ...options, port });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse) || Deno.env.get("DASHBOARD_PORT")) throw error;
+    return startDashboard({ ...options, port: 0 });
+  }
+}
+
+function updateGoldView(
+  view: { batches: number; lastMs: number; versions: string },
+  p: GoldQueryProgress,
+): void {
+  if (Object.keys(p.tables).length === 0) return;
+  view.batches++;
+  view.lastMs = p.durationMs.triggerExecution;
+  view.versions = RECORD_KINDS.map((k) => `${k} v${p.silverVersions[k]}`).join(", ");
+}
+
+function renderGold(view: { batches: number; lastMs: number; versions: string }): string {
+  return view.batches === 0
+    ? "gold: waiting for the silver tables"
+    : `gold: ${view.batches} refreshes, last ${Math.round(view.lastMs)} ms over ${view.versions}`;
+}
 
 function emptyView(): QueryView {
   return {

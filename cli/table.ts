@@ -10,7 +10,7 @@ import { Catalog } from "../lib/catalog.ts";
 import { DEFAULT_RETENTION_HOURS } from "../lib/delta/mod.ts";
 import {
   asUsageError,
-  type FlagSpec,
+  type FlagSpecs,
   numberFlag,
   parseFlags,
   runMain,
@@ -35,7 +35,7 @@ Arguments:
   <table>    a table name such as 12c0d092d679_pin_table or
              default.12c0d092d679_pin_table ([A-Za-z0-9_]+)`;
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   limit: {
     type: "string",
     value: "N",
@@ -63,7 +63,7 @@ const FLAGS: Record<string, FlagSpec> = {
     value: "DIR",
     help: "lakehouse directory (default: env LAKEHOUSE_DIR, else ./lakehouse)",
   },
-};
+} as const satisfies FlagSpecs;
 
 const ONLY_FOR: Record<string, Command> = {
   limit: "history",
@@ -106,7 +106,7 @@ async function main(args: string[]): Promise<void> {
   const limit = numberFlag("limit", flags.limit, { min: 1 });
   const targetFileSize = numberFlag("target-file-size", flags["target-file-size"], { min: 1 });
   const catalog = asUsageError(() => {
-    const catalog = new Catalog({ lakehouseDir: flags.lakehouse as string | undefined });
+    const catalog = new Catalog({ lakehouseDir: flags.lakehouse });
     catalog.tablePath(name);
     return catalog;
   });

@@ -31,6 +31,12 @@ export interface Config {
   lakehouseDir: string;
   /** Root of the streaming checkpoints (`CHECKPOINT_DIR`, default `./checkpoints`). */
   checkpointDir: string;
+  /**
+   * Where the local emulator that `deno task stream` starts keeps its
+   * streams and records across restarts (`KINESIS_DATA_DIR`, default
+   * `./kinesis-data`).
+   */
+  kinesisDataDir: string;
   /** Port of the local emulator (`KINESIS_PORT`, default 4568). */
   kinesisPort: number;
   /** Port of the API proxy (`API_PORT`, default 8080). */
@@ -60,6 +66,7 @@ export interface ConfigFlags {
   api?: string;
   lakehouse?: string;
   checkpoints?: string;
+  kinesisDataDir?: string;
   kinesisPort?: string | number;
   apiPort?: string | number;
   apiKey?: string;
@@ -116,6 +123,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     apiUrl: apiUrl?.replace(/\/+$/, ""),
     lakehouseDir: pick(flags.lakehouse, "LAKEHOUSE_DIR") ?? "./lakehouse",
     checkpointDir: pick(flags.checkpoints, "CHECKPOINT_DIR") ?? "./checkpoints",
+    kinesisDataDir: pick(flags.kinesisDataDir, "KINESIS_DATA_DIR") ?? "./kinesis-data",
     kinesisPort: parsePort("KINESIS_PORT", pick(flags.kinesisPort, "KINESIS_PORT"), 4568),
     apiPort: parsePort("API_PORT", pick(flags.apiPort, "API_PORT"), 8080),
     apiKey,

@@ -68,3 +68,20 @@ export async function findPython(modules: string[]): Promise<string | null> {
   }
   return null;
 }
+
+/**
+ * A body of `size` spaces made 64 KiB at a time as the reader pulls, which
+ * counts how many bytes it has handed out.
+ */
+export function lazyBody(size: number): ReadableStream<Uint8Array> & { pulled(): number } {
+  const chunkSize = 64 * 1024;
+  let pulled = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled >= size) return controller.close();
+      pulled += chunkSize;
+      controller.enqueue(new Uint8Array(chunkSize).fill(0x20));
+    },
+  }, { highWaterMark: 0 });
+  return Object.assign(stream, { pulled: () => pulled });
+}

@@ -10,6 +10,7 @@ Deno.test("loadConfig() gives the documented defaults for an empty environment",
     apiUrl: undefined,
     lakehouseDir: "./lakehouse",
     checkpointDir: "./checkpoints",
+    kinesisDataDir: "./kinesis-data",
     kinesisPort: 4568,
     apiPort: 8080,
     apiKey: undefined,
@@ -24,6 +25,7 @@ Deno.test("loadConfig() reads the environment and flags override it", () => {
     API_URL: "https://x.execute-api.eu-west-2.amazonaws.com/prod/",
     LAKEHOUSE_DIR: "/tmp/l",
     CHECKPOINT_DIR: "/tmp/c",
+    KINESIS_DATA_DIR: "/tmp/k",
     KINESIS_PORT: "1234",
     API_PORT: "0",
     API_KEY: "secret",
@@ -33,6 +35,7 @@ Deno.test("loadConfig() reads the environment and flags override it", () => {
   assert.equal(c.region, "eu-west-2");
   assert.equal(c.kinesisEndpoint, "http://localhost:4567");
   assert.equal(c.apiUrl, "https://x.execute-api.eu-west-2.amazonaws.com/prod");
+  assert.equal(c.kinesisDataDir, "/tmp/k");
   assert.equal(c.kinesisPort, 1234);
   assert.equal(c.apiPort, 9000);
   assert.equal(c.apiKey, "secret");

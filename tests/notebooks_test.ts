@@ -13,7 +13,7 @@ import {
   scrubNotebook,
   scrubText,
   selectNotebooks,
-} from "../cli/notebooks.ts";
+} from "../tools/notebooks.ts";
 
 /** Notebooks run this many at a time (each starts its own emulator on a free port). */
 const CONCURRENCY = 3;
@@ -128,7 +128,7 @@ Deno.test("notebooks are picked by name or number and an unknown one is refused"
 
 Deno.test("deno task notebooks --help prints its usage", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../cli/notebooks.ts", import.meta.url).pathname, "--help"],
+    args: ["run", "-A", new URL("../tools/notebooks.ts", import.meta.url).pathname, "--help"],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -7,7 +7,10 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Handler, Hono, type MiddlewareHandler } from "hono";
+import { createFactory } from "hono/factory";
+import { zValidator } from "@hono/zod-validator";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
@@ -28,6 +31,8 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_RECORDS_PER_REQUEST = 500;
 /** Kinesis' limit for the records of one PutRecords request. */
 export const MAX_REQUEST_RECORD_BYTES = 5 * 1024 * 1024;
+/** The largest request body the proxy reads: Kinesis' limit for one PutRecords request. */
+export const MAX_REQUEST_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Options of {@linkcode createApp}. */
 export interface ApiOptions {
@@ -35,6 +40,12 @@ export interface ApiOptions {
   apiKey?: string;
   /** Receives one access-log line per request (default: none). */
   onLog?: (line: string) => void;
+  /**
+   * Largest request body accepted, in bytes, counted while the body is read
+   * whether or not it has a Content-Length (default
+   * {@linkcode MAX_REQUEST_BODY_BYTES}, 5 MiB).
+   */
+  maxBodyBytes?: number;
 }
 
 /** An error answer: `{message, issues?}` with an HTTP status. */
@@ -48,9 +59,12 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** One problem with a request body. */
+/** One problem with a request's body or path. */
 export interface ApiIssue {
-  /** Where, e.g. `Records.3.PartitionKey`, or `` for the whole body. */
+  /**
+   * Where, e.g. `Records.3.PartitionKey`, `` for the whole body, or `stream`
+   * for the stream name in the path.
+   */
   path: string;
   /** What is wrong. */
   message: string;
@@ -81,16 +95,26 @@ const KinesisRecordsBody = z.object({
 }, { error: "body must be a JSON object" });
 const TutorialRecordsBody = z.object({
   StreamName: z.string().optional(),
+  // A body with both keys is read as Kinesis-shaped, never as the tutorial's.
+  Records: z.never().optional(),
   records: z.array(z.object({ data: DataValue, "partition-key": PartitionKey }))
     .refine((r) => RecordsCount(r.length), RecordsCountMessage),
+}, { error: "body must be a JSON object" });
+
+/**
+ * The Kinesis-shaped body, or the AWS tutorial's `{records: [{data, "partition-key"}]}`;
+ * a failure reports the shape the body got furthest in.
+ */
+const PutRecordsBody = z.union([KinesisRecordsBody, TutorialRecordsBody], {
+  error: "body must be a JSON object",
 });
 
-/** The Kinesis-shaped body, or the AWS tutorial's `{records: [{data, "partition-key"}]}`. */
-function parsePutRecordsBody(value: unknown) {
-  const tutorial = value !== null && typeof value === "object" && "records" in value &&
-    !("Records" in value);
-  return tutorial ? parse(TutorialRecordsBody, value) : parse(KinesisRecordsBody, value);
-}
+const StreamParam = z.object({
+  stream: z.string().regex(STREAM_NAME_PATTERN, {
+    error: (issue) =>
+      `Invalid stream name "${issue.input}": name must match [a-zA-Z0-9_.-]+ (1 to 128 characters)`,
+  }),
+});
 
 const CreateStreamBody = z.object({
   StreamName: z.string().optional(),
@@ -116,7 +140,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hono {
-  const { apiKey, onLog } = options;
+  const { apiKey, onLog, maxBodyBytes = MAX_REQUEST_BODY_BYTES } = options;
   const app = new Hono({ strict: false });
 
   app.use(async (c, next) => {
@@ -132,38 +156,53 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
       await next();
     });
   }
+  // Counts the bytes as they arrive and stops reading at the limit, so a
+  // chunked body is refused without being held in memory.
+  app.use(bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, bodyTooLarge(maxBodyBytes));
+    },
+  }));
 
-  app.get("/streams", async (c) => {
+  const factory = createFactory();
+  const stream = zValidator("param", StreamParam, rejectInvalid);
+
+  const listStreamsRoute = factory.createHandlers(async (c) => {
     const names = await callKinesis(() => listStreams(kinesis));
     return c.json({ HasMoreStreams: false, StreamNames: names });
   });
 
-  app.post("/streams/:stream", async (c) => {
-    const name = streamParam(c.req.param("stream"));
-    const text = await c.req.text();
-    const body = parse(CreateStreamBody, text.trim() === "" ? {} : parseJson(text));
-    checkBodyName(body.StreamName, name);
-    const provisioned = body.ShardCount !== undefined;
-    await callKinesis(
-      () =>
-        kinesis.send(
-          new CreateStreamCommand(
-            provisioned
-              ? {
-                StreamName: name,
-                ShardCount: body.ShardCount,
-                StreamModeDetails: { StreamMode: "PROVISIONED" },
-              }
-              : { StreamName: name, StreamModeDetails: { StreamMode: "ON_DEMAND" } },
+  const createStreamRoute = factory.createHandlers(
+    stream,
+    jsonBody({ optional: true }),
+    zValidator("json", CreateStreamBody, rejectInvalid),
+    async (c) => {
+      const name = c.req.valid("param").stream;
+      const body = c.req.valid("json");
+      checkBodyName(body.StreamName, name);
+      const provisioned = body.ShardCount !== undefined;
+      await callKinesis(
+        () =>
+          kinesis.send(
+            new CreateStreamCommand(
+              provisioned
+                ? {
+                  StreamName: name,
+                  ShardCount: body.ShardCount,
+                  StreamModeDetails: { StreamMode: "PROVISIONED" },
+                }
+                : { StreamName: name, StreamModeDetails: { StreamMode: "ON_DEMAND" } },
+            ),
           ),
-        ),
-      name,
-    );
-    return c.json({});
-  });
+        name,
+      );
+      return c.json({});
+    },
+  );
 
-  app.get("/streams/:stream", async (c) => {
-    const name = streamParam(c.req.param("stream"));
+  const describeStreamRoute = factory.createHandlers(stream, async (c) => {
+    const name = c.req.valid("param").stream;
     const out = await callKinesis(
       () => kinesis.send(new DescribeStreamCommand({ StreamName: name })),
       name,
@@ -171,8 +210,8 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
     return c.json({ StreamDescription: out.StreamDescription });
   });
 
-  app.delete("/streams/:stream", async (c) => {
-    const name = streamParam(c.req.param("stream"));
+  const deleteStreamRoute = factory.createHandlers(stream, async (c) => {
+    const name = c.req.valid("param").stream;
     await callKinesis(
       () =>
         kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })),
@@ -181,82 +220,101 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
     return c.json({});
   });
 
-  app.put("/streams/:stream/record", async (c) => {
-    const name = streamParam(c.req.param("stream"));
-    const body = parse(PutRecordBody, parseJson(await c.req.text()));
-    checkBodyName(body.StreamName, name);
-    const data = encodeData(body.Data, body.PartitionKey, "Data");
-    const out = await callKinesis(
-      () =>
-        kinesis.send(
-          new PutRecordCommand({
-            StreamName: name,
-            Data: data,
-            PartitionKey: body.PartitionKey,
-            ExplicitHashKey: body.ExplicitHashKey,
-            SequenceNumberForOrdering: body.SequenceNumberForOrdering,
-          }),
-        ),
-      name,
-    );
-    return c.json({
-      SequenceNumber: out.SequenceNumber,
-      ShardId: out.ShardId,
-      ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
-    });
-  });
-
-  app.put("/streams/:stream/records", async (c) => {
-    const name = streamParam(c.req.param("stream"));
-    const body = parsePutRecordsBody(parseJson(await c.req.text()));
-    checkBodyName(body.StreamName, name);
-    const records = "Records" in body
-      ? body.Records.map((r, i) => ({
-        Data: encodeData(r.Data, r.PartitionKey, `Records.${i}.Data`),
-        PartitionKey: r.PartitionKey,
-        ExplicitHashKey: r.ExplicitHashKey,
-      }))
-      : body.records.map((r, i) => ({
-        Data: encodeData(r.data, r["partition-key"], `records.${i}.data`),
-        PartitionKey: r["partition-key"],
-      }));
-    const total = records.reduce((n, r) => n + r.Data.byteLength + r.PartitionKey.length, 0);
-    if (total > MAX_REQUEST_RECORD_BYTES) {
-      throw new ApiError(
-        413,
-        `Records total ${total} bytes, more than the ${MAX_REQUEST_RECORD_BYTES} bytes Kinesis accepts in one request`,
+  const putRecordRoute = factory.createHandlers(
+    stream,
+    jsonBody(),
+    zValidator("json", PutRecordBody, rejectInvalid),
+    async (c) => {
+      const name = c.req.valid("param").stream;
+      const body = c.req.valid("json");
+      checkBodyName(body.StreamName, name);
+      const data = encodeData(body.Data, body.PartitionKey, "Data");
+      const out = await callKinesis(
+        () =>
+          kinesis.send(
+            new PutRecordCommand({
+              StreamName: name,
+              Data: data,
+              PartitionKey: body.PartitionKey,
+              ExplicitHashKey: body.ExplicitHashKey,
+              SequenceNumberForOrdering: body.SequenceNumberForOrdering,
+            }),
+          ),
+        name,
       );
-    }
-    const out = await callKinesis(
-      () => kinesis.send(new PutRecordsCommand({ StreamName: name, Records: records })),
-      name,
-    );
-    return c.json({
-      FailedRecordCount: out.FailedRecordCount ?? 0,
-      Records: (out.Records ?? []).map((r) =>
-        r.ErrorCode
-          ? { ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage }
-          : { SequenceNumber: r.SequenceNumber, ShardId: r.ShardId }
-      ),
-      ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
-    });
-  });
+      return c.json({
+        SequenceNumber: out.SequenceNumber,
+        ShardId: out.ShardId,
+        ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
+      });
+    },
+  );
 
-  const routes: [RegExp, string][] = [
-    [/^\/streams\/?$/, "GET"],
-    [/^\/streams\/[^/]+\/?$/, "GET, POST, DELETE"],
-    [/^\/streams\/[^/]+\/records?\/?$/, "PUT"],
-  ];
-  app.notFound((c) => {
-    const allowed = routes.find(([re]) => re.test(c.req.path))?.[1];
-    if (allowed) {
+  const putRecordsRoute = factory.createHandlers(
+    stream,
+    jsonBody(),
+    zValidator("json", PutRecordsBody, rejectInvalid),
+    async (c) => {
+      const name = c.req.valid("param").stream;
+      const body = c.req.valid("json");
+      checkBodyName(body.StreamName, name);
+      const records = "records" in body
+        ? body.records.map((r, i) => ({
+          Data: encodeData(r.data, r["partition-key"], `records.${i}.data`),
+          PartitionKey: r["partition-key"],
+        }))
+        : body.Records.map((r, i) => ({
+          Data: encodeData(r.Data, r.PartitionKey, `Records.${i}.Data`),
+          PartitionKey: r.PartitionKey,
+          ExplicitHashKey: r.ExplicitHashKey,
+        }));
+      const total = records.reduce((n, r) => n + r.Data.byteLength + r.PartitionKey.length, 0);
+      if (total > MAX_REQUEST_RECORD_BYTES) {
+        throw new ApiError(
+          413,
+          `Records total ${total} bytes, more than the ${MAX_REQUEST_RECORD_BYTES} bytes Kinesis accepts in one request`,
+        );
+      }
+      const out = await callKinesis(
+        () => kinesis.send(new PutRecordsCommand({ StreamName: name, Records: records })),
+        name,
+      );
+      return c.json({
+        FailedRecordCount: out.FailedRecordCount ?? 0,
+        Records: (out.Records ?? []).map((r) =>
+          r.ErrorCode
+            ? { ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage }
+            : { SequenceNumber: r.SequenceNumber, ShardId: r.ShardId }
+        ),
+        ...(out.EncryptionType ? { EncryptionType: out.EncryptionType } : {}),
+      });
+    },
+  );
+
+  // The one route table: each path's methods are registered from it, and a
+  // request for a path it knows with another method gets 405 with `Allow`
+  // listing the same methods.
+  const routes: Record<string, Record<string, readonly Handler[]>> = {
+    "/streams": { GET: listStreamsRoute },
+    "/streams/:stream": {
+      GET: describeStreamRoute,
+      POST: createStreamRoute,
+      DELETE: deleteStreamRoute,
+    },
+    "/streams/:stream/record": { PUT: putRecordRoute },
+    "/streams/:stream/records": { PUT: putRecordsRoute },
+  };
+  for (const [path, methods] of Object.entries(routes)) {
+    for (const [method, handlers] of Object.entries(methods)) app.on(method, [path], ...handlers);
+    const allowed = Object.keys(methods).join(", ");
+    app.all(path, (c) => {
       c.header("Allow", allowed);
       return c.json({
         message: `Method ${c.req.method} is not allowed on ${c.req.path}: use ${allowed}`,
       }, 405);
-    }
-    return c.json({ message: `No route for ${c.req.method} ${c.req.path}` }, 404);
-  });
+    });
+  }
+  app.notFound((c) => c.json({ message: `No route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.onError((error, c) => {
     if (error instanceof ApiError) {
@@ -276,16 +334,6 @@ export function createApp(kinesis: KinesisClient, options: ApiOptions = {}): Hon
   return app;
 }
 
-function streamParam(name: string): string {
-  if (!STREAM_NAME_PATTERN.test(name)) {
-    throw new ApiError(
-      400,
-      `Invalid stream name "${name}": name must match [a-zA-Z0-9_.-]+ (1 to 128 characters)`,
-    );
-  }
-  return name;
-}
-
 function checkBodyName(bodyName: string | undefined, pathName: string): void {
   if (bodyName !== undefined && bodyName !== pathName) {
     throw new ApiError(
@@ -293,6 +341,76 @@ function checkBodyName(bodyName: string | undefined, pathName: string): void {
       `StreamName "${bodyName}" in the body disagrees with stream "${pathName}" in the path`,
     );
   }
+}
+
+function bodyTooLarge(maxBytes: number): string {
+  const mib = maxBytes / (1024 * 1024);
+  return `Request body is larger than the ${maxBytes} bytes${
+    Number.isInteger(mib) ? ` (${mib} MiB)` : ""
+  } the API proxy accepts in one request`;
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Options of {@linkcode jsonBody}. */
+interface JsonBodyOptions {
+  /** An empty body reads as `{}` (default false: it is malformed JSON). */
+  optional?: boolean;
+}
+
+/**
+ * Reads the body as JSON whatever its Content-Type, as API Gateway's proxy
+ * does for the course's client: refuses text that is not UTF-8 or not JSON
+ * with a message saying where, then hands the text on labelled JSON for
+ * the zod validator that follows.
+ */
+function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler {
+  const { optional = false } = options;
+  return async (c, next) => {
+    let text = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
+    if (optional && text.trim() === "") text = "{}";
+    // Parsed here for a message that says where it is malformed; the
+    // validator parses the same text again for its value.
+    parseJson(text);
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("content-type", "application/json");
+    c.req.raw = new Request(c.req.raw, { headers, body: text });
+    c.req.bodyCache = {};
+    await next();
+  };
+}
+
+/**
+ * The body as text, refused unless it is UTF-8 (RFC 8259 section 8.1):
+ * a lenient decoder would put U+FFFD in the stream in place of what was sent.
+ */
+function decodeBody(bytes: Uint8Array): string {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    throw new ApiError(
+      400,
+      `Malformed JSON body: invalid UTF-8 at byte offset ${invalidUtf8Offset(bytes)}`,
+    );
+  }
+}
+
+/**
+ * Where the first byte that is not UTF-8 is: the lenient decoding agrees
+ * with the bytes up to the first U+FFFD that the bytes do not spell.
+ */
+function invalidUtf8Offset(bytes: Uint8Array): number {
+  const lenient = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  let offset = 0;
+  for (const char of lenient) {
+    const cp = char.codePointAt(0) ?? 0;
+    if (
+      cp === 0xfffd && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf &&
+        bytes[offset + 2] === 0xbd)
+    ) return offset;
+    offset += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return offset;
 }
 
 function parseJson(text: string): unknown {
@@ -303,15 +421,26 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = flattenIssues(result.error.issues, value);
+/**
+ * The validators' hook: the one place a zod failure becomes a 400
+ * `{message, issues}`.
+ */
+function rejectInvalid(
+  result: { success: true } | {
+    success: false;
+    error: z.core.$ZodError;
+    data: unknown;
+    target: string;
+  },
+): void {
+  if (result.success) return;
+  const issues = flattenIssues(result.error.issues, result.data);
+  const described = issues.map((
+    i,
+  ) => (i.path && result.target === "json" ? `${i.path} ${i.message}` : i.message)).join("; ");
   throw new ApiError(
     400,
-    `Invalid request body: ${
-      issues.map((i) => (i.path ? `${i.path} ${i.message}` : i.message)).join("; ")
-    }`,
+    result.target === "json" ? `Invalid request body: ${described}` : described,
     issues,
   );
 }
@@ -320,8 +449,13 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], input: unknown): Api
   const out: ApiIssue[] = [];
   for (const issue of issues) {
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      // Report the branch that got furthest: the one with the fewest problems.
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      // Report the branch that got furthest: the one with the fewest problems,
+      // then the one whose problems lie deepest in the body.
+      const depth = (e: readonly z.core.$ZodIssue[]) => Math.max(0, ...e.map((i) => i.path.length));
+      const best = [...issue.errors].sort((a, b) =>
+        a.length - b.length || depth(b) - depth(a)
+      )[0] ??
+        [];
       const allTopLevel = issue.errors.every((e) => e.every((i) => i.path.length === 0));
       if (!allTopLevel) {
         out.push(
@@ -405,8 +539,6 @@ export interface ServeApiOptions extends ApiOptions {
   port?: number;
   /** Interface to bind (default `127.0.0.1`). */
   hostname?: string;
-  /** Largest request body accepted, in bytes (default 8 MiB). */
-  maxBodyBytes?: number;
 }
 
 /** A running API proxy. */
@@ -423,22 +555,9 @@ export interface ApiServer {
 
 /** Serves the API proxy on a port. */
 export function serveApi(kinesis: KinesisClient, options: ServeApiOptions = {}): ApiServer {
-  const { port = 0, hostname = "127.0.0.1", maxBodyBytes = 8 * 1024 * 1024, ...appOptions } =
-    options;
+  const { port = 0, hostname = "127.0.0.1", ...appOptions } = options;
   const app = createApp(kinesis, appOptions);
-  const server = Deno.serve({ port, hostname, onListen: () => {} }, (req) => {
-    const length = Number(req.headers.get("content-length") ?? "0");
-    if (length > maxBodyBytes) {
-      return Response.json(
-        {
-          message:
-            `Request body of ${length} bytes is larger than the ${maxBodyBytes} bytes accepted`,
-        },
-        { status: 413 },
-      );
-    }
-    return app.fetch(req);
-  });
+  const server = Deno.serve({ port, hostname, onListen: () => {} }, app.fetch);
   const bound = (server.addr as Deno.NetAddr).port;
   const shutdown = () => server.shutdown();
   return {

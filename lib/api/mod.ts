@@ -11,6 +11,7 @@ export {
   createApp,
   MAX_RECORD_BYTES,
   MAX_RECORDS_PER_REQUEST,
+  MAX_REQUEST_BODY_BYTES,
   MAX_REQUEST_RECORD_BYTES,
   serveApi,
   type ServeApiOptions,

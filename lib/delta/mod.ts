@@ -44,6 +44,7 @@ export {
   type OpenTableOptions,
   type OptimizeOptions,
   type OptimizeResult,
+  type OverwriteOptions,
   type ReadOptions,
   type VacuumOptions,
   type VacuumResult,

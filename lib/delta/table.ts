@@ -10,7 +10,7 @@ import type pl from "nodejs-polars";
 import config from "../../deno.json" with { type: "json" };
 import type { Action, AddAction, Commit, CommitInfoAction, RemoveAction } from "./actions.ts";
 import { serializeActions } from "./actions.ts";
-import { commitFileName, listLog, LOG_DIR, putIfAbsent } from "./log.ts";
+import { commitFileName, listLog, LOG_DIR, putIfAbsent, readCommit } from "./log.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import {
   cleanupExpiredLogs,
@@ -95,6 +95,12 @@ export interface AppendOptions {
    */
   beforeCommit?: () => void | Promise<void>;
 }
+
+/**
+ * Options of {@linkcode DeltaTable.overwrite}: those of an append but the
+ * operation, which is always `WRITE` with mode `Overwrite`.
+ */
+export type OverwriteOptions = Omit<AppendOptions, "operation" | "operationParameters">;
 
 /** What an append did. */
 export interface AppendResult {
@@ -496,6 +502,151 @@ export class DeltaTable {
   }
 
   /**
+   * Replaces the table's rows with those of `df` in one commit (operation
+   * `WRITE`, mode `Overwrite`): every file live at the version read is
+   * removed and the new files are added, so readers of older versions still
+   * see the old rows. Columns are cast as {@linkcode append} does; an empty
+   * `df` leaves the table empty. With `txn`, a batch already committed for
+   * that appId is skipped without writing any file. A concurrent commit that
+   * adds or removes files, or changes the metadata, makes the overwrite
+   * fail with `CommitConflictError` (its rows would be lost or kept by
+   * chance), and the files it wrote are deleted.
+   *
+   * @example
+   * ```ts
+   * import pl from "nodejs-polars";
+   * import { DeltaTable } from "./table.ts";
+   * const dir = await Deno.makeTempDir();
+   * const table = await DeltaTable.create(dir, { id: pl.Int64 });
+   * await table.append(pl.DataFrame({ id: [1, 2] }));
+   * const { version } = await table.overwrite(pl.DataFrame({ id: [3] }));
+   * console.assert(version === 2 && (await table.read()).height === 1);
+   * console.assert((await table.read({ version: 1 })).height === 2);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async overwrite(df: pl.DataFrame, options: OverwriteOptions = {}): Promise<AppendResult> {
+    const {
+      txn,
+      targetFileSize = this.#targetFileSize(),
+      maxCommitAttempts = 100,
+      beforeCommit,
+    } = options;
+    if (!df || typeof (df as { height?: unknown }).height !== "number") {
+      throw new TypeError("Cannot overwrite: expected a Polars DataFrame");
+    }
+    if (txn !== undefined) {
+      if (typeof txn.appId !== "string" || txn.appId === "") {
+        throw new TypeError("Cannot overwrite: txn.appId must be a non-empty string");
+      }
+      if (!Number.isSafeInteger(txn.version) || txn.version < 0) {
+        throw new RangeError(
+          `Cannot overwrite: txn.version ${txn.version} must be an integer >= 0`,
+        );
+      }
+    }
+    positiveInteger(maxCommitAttempts, "maxCommitAttempts");
+    positiveInteger(targetFileSize, "targetFileSize");
+    await this.refresh();
+    if (txn && (this.#snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) {
+      return {
+        version: this.#snapshot.version,
+        skipped: true,
+        files: 0,
+        rows: 0,
+        bytes: 0,
+        paths: [],
+      };
+    }
+    this.#assertWritable();
+    const partitionColumns = this.partitionColumns;
+    const prepared = conformToSchema(df, this.schema);
+    const adds = prepared.height === 0 ? [] : await writeDataFiles(
+      this.path,
+      prepared,
+      this.schema,
+      partitionColumns,
+      { targetFileSize, numIndexedCols: this.#numIndexedCols() },
+    );
+    const bytes = adds.reduce((sum, a) => sum + a.size, 0);
+    try {
+      await beforeCommit?.();
+      const now = Date.now();
+      const live = this.#snapshot.files;
+      const removes: RemoveAction[] = live.map((a) => ({
+        path: a.path,
+        deletionTimestamp: now,
+        dataChange: true,
+        extendedFileMetadata: true,
+        partitionValues: a.partitionValues,
+        size: a.size,
+      }));
+      const version = await this.#commit(
+        (readVersion) => ({
+          timestamp: Date.now(),
+          operation: "WRITE",
+          operationParameters: { mode: "Overwrite", partitionBy: JSON.stringify(partitionColumns) },
+          readVersion,
+          isolationLevel: "Serializable",
+          isBlindAppend: false,
+          operationMetrics: {
+            numFiles: String(adds.length),
+            numOutputRows: String(prepared.height),
+            numOutputBytes: String(bytes),
+            numRemovedFiles: String(removes.length),
+          },
+          engineInfo: ENGINE_INFO,
+          txnId: crypto.randomUUID(),
+        }),
+        {
+          adds,
+          removes,
+          txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now }] : [],
+        },
+        maxCommitAttempts,
+        (winner) => {
+          if (txn && winner.txns.some((t) => t.appId === txn.appId && t.version >= txn.version)) {
+            return true;
+          }
+          if (winner.adds.length > 0 || winner.removes.length > 0) {
+            throw new CommitConflictError(
+              `Cannot overwrite ${this.path}: another writer changed its files meanwhile`,
+            );
+          }
+          if (winner.metaData || winner.protocol) {
+            throw new CommitConflictError(
+              `Cannot overwrite ${this.path}: another writer changed the table's metadata`,
+            );
+          }
+          return false;
+        },
+      );
+      if (version === null) {
+        await this.#deleteUncommitted(adds);
+        return {
+          version: this.#snapshot.version,
+          skipped: true,
+          files: 0,
+          rows: 0,
+          bytes: 0,
+          paths: [],
+        };
+      }
+      return {
+        version,
+        skipped: false,
+        files: adds.length,
+        rows: prepared.height,
+        bytes,
+        paths: adds.map((a) => a.path),
+      };
+    } catch (error) {
+      if (error instanceof CommitConflictError) await this.#deleteUncommitted(adds);
+      throw error;
+    }
+  }
+
+  /**
    * Reads the table (latest, or the version or timestamp in `options`) into
    * a DataFrame in the table's schema; timestamps are UTC instants.
    */
@@ -507,6 +658,22 @@ export class DeltaTable {
       snapshot.partitionColumns,
       orderFiles(snapshot.files),
     );
+  }
+
+  /**
+   * The actions of commit `version` (for readers that follow the log, such
+   * as a streaming source), or null when that commit file does not exist.
+   */
+  async commitAt(version: number): Promise<Commit | null> {
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new RangeError(`Cannot read commit ${version}: a version is an integer >= 0`);
+    }
+    return await readCommit(join(this.path, LOG_DIR), version);
+  }
+
+  /** Reads the given data files (add actions of this table) in the table's schema. */
+  readFiles(files: readonly AddAction[]): pl.DataFrame {
+    return readDataFiles(this.path, this.schema, this.partitionColumns, [...files]);
   }
 
   /** The newest `limit` rows (from the most recently written files), newest first. */

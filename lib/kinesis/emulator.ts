@@ -24,7 +24,12 @@ export type EmulatorHost = "auto" | "node" | "deno";
 export interface EmulatorOptions {
   /** Plain-HTTP port; 0 (the default) picks a free one. */
   port?: number;
-  /** Persist streams and records to this directory, and load them on start (default: off). */
+  /**
+   * Persist streams and records to this directory, and load them on start
+   * (default: off). The emulator writes its state there every second;
+   * `stop()` waits for one more write, so that everything it acknowledged
+   * before the stop survives a restart.
+   */
   persistDir?: string;
   /** `auto` (default): Node when available, else Deno. */
   host?: EmulatorHost;
@@ -58,6 +63,11 @@ export interface Emulator {
   /** Same as stop(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** The emulator's state file in `persistDir`. */
+const PERSIST_FILE_NAME = "kinesis-data.json";
+/** How often the emulator writes its state file. */
+const PERSIST_INTERVAL_MS = 1_000;
 
 let nodeAvailable: boolean | undefined;
 
@@ -129,7 +139,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       SHOULD_PERSIST_DATA: "true",
       LOAD_DATA_IF_EXISTS: "true",
       PERSIST_PATH: dir,
-      PERSIST_INTERVAL: "1s",
+      PERSIST_FILE_NAME,
+      PERSIST_INTERVAL: `${PERSIST_INTERVAL_MS}ms`,
     });
     cwd = dir;
   }
@@ -168,7 +179,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let alive = true;
   exited.then(() => (alive = false));
 
+  const persistFile = persistDir === undefined
+    ? undefined
+    : join(resolve(persistDir), PERSIST_FILE_NAME);
   const stop = async () => {
+    if (alive && persistFile) await waitForPersist(persistFile, () => alive);
     if (alive) {
       try {
         child.kill("SIGTERM");
@@ -204,6 +219,84 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     exited,
     stop,
     [Symbol.asyncDispose]: stop,
+  };
+}
+
+/**
+ * Waits until the emulator wrote its state file twice after this call (the
+ * first write may have started before it) and the last write is over (the
+ * file unchanged for a while): then it holds everything acknowledged before
+ * the call. Gives up after a few intervals: an emulator that stopped
+ * persisting must still be stoppable.
+ */
+async function waitForPersist(file: string, stillRunning: () => boolean): Promise<void> {
+  const since = Date.now();
+  const giveUpAt = since + 5 * PERSIST_INTERVAL_MS;
+  const settleMs = PERSIST_INTERVAL_MS / 5;
+  const writes = new Set<number>();
+  let last = "";
+  let stableSince = 0;
+  while (Date.now() < giveUpAt && stillRunning()) {
+    const stat = await Deno.stat(file).catch(() => undefined);
+    const mtime = stat?.mtime?.getTime() ?? 0;
+    if (mtime > since) {
+      writes.add(mtime);
+      const seen = `${mtime}/${stat?.size}`;
+      if (seen !== last) {
+        last = seen;
+        stableSince = Date.now();
+      } else if (writes.size >= 2 && Date.now() - stableSince >= settleMs) {
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** What {@linkcode discardEmulatorData} found and removed. */
+export interface DiscardResult {
+  /** Whether the directory held emulator data. */
+  existed: boolean;
+  /** The streams it held, with their record counts. */
+  streams: { name: string; records: number }[];
+  /** One line saying what was discarded. */
+  message: string;
+}
+
+/**
+ * Removes the state an emulator persisted in `persistDir` (its streams and
+ * records), saying what it held. The emulator must not be running on it.
+ */
+export async function discardEmulatorData(persistDir: string): Promise<DiscardResult> {
+  const dir = resolve(persistDir);
+  const file = join(dir, PERSIST_FILE_NAME);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return { existed: false, streams: [], message: `No local Kinesis data in ${dir}` };
+  }
+  const streams: DiscardResult["streams"] = [];
+  try {
+    const state = JSON.parse(text) as {
+      streams?: Record<string, { streamName?: string; shards?: Record<string, unknown[]> }>;
+    };
+    for (const stream of Object.values(state.streams ?? {})) {
+      const records = Object.values(stream.shards ?? {}).reduce((n, r) => n + r.length, 0);
+      streams.push({ name: stream.streamName ?? "?", records });
+    }
+  } catch {
+    // An unreadable state file is discarded all the same.
+  }
+  await Deno.remove(file);
+  const listed = streams.map((s) => `${s.name} (${s.records} records)`).join(", ");
+  return {
+    existed: true,
+    streams,
+    message: `Discarded the local Kinesis data in ${dir}: ${
+      streams.length ? listed : "no streams"
+    }`,
   };
 }
 

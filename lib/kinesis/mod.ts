@@ -23,6 +23,8 @@ export {
   type WaitOptions,
 } from "./admin.ts";
 export {
+  discardEmulatorData,
+  type DiscardResult,
   type Emulator,
   type EmulatorHost,
   type EmulatorOptions,

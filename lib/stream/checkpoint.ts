@@ -52,12 +52,12 @@ export class Checkpoint {
     this.dir = dir;
   }
 
-  /** The metadata, or null for a new checkpoint. */
-  async readMetadata(): Promise<CheckpointMetadata | null> {
+  /** The metadata, or null for a new checkpoint (`M`: another source's metadata). */
+  async readMetadata<M = CheckpointMetadata>(): Promise<M | null> {
     const text = await readTextOrNull(join(this.dir, "metadata"));
     if (text === null) return null;
     try {
-      return JSON.parse(text) as CheckpointMetadata;
+      return JSON.parse(text) as M;
     } catch (cause) {
       throw new Error(`Cannot read checkpoint ${this.dir}: its metadata file is not JSON`, {
         cause,
@@ -66,7 +66,7 @@ export class Checkpoint {
   }
 
   /** Writes the metadata (once, at the first start). */
-  async writeMetadata(metadata: CheckpointMetadata): Promise<void> {
+  async writeMetadata<M = CheckpointMetadata>(metadata: M): Promise<void> {
     await writeAtomic(join(this.dir, "metadata"), JSON.stringify(metadata) + "\n");
   }
 
@@ -80,19 +80,19 @@ export class Checkpoint {
     return latestBatch(join(this.dir, "commits"));
   }
 
-  /** The end offset of `batchId`, or null when it has none. */
-  async readOffsets(batchId: number): Promise<SourceOffset | null> {
+  /** The end offset of `batchId`, or null when it has none (`O`: another source's offsets). */
+  async readOffsets<O = SourceOffset>(batchId: number): Promise<O | null> {
     const text = await readTextOrNull(join(this.dir, "offsets", String(batchId)));
     if (text === null) return null;
     const lines = text.split("\n");
     if (lines[0] !== "v1" || lines[2] === undefined) {
       throw new Error(`Cannot read offsets/${batchId} of ${this.dir}: unknown format`);
     }
-    return JSON.parse(lines[2]) as SourceOffset;
+    return JSON.parse(lines[2]) as O;
   }
 
   /** Writes `offsets/<batchId>` (Spark's write-ahead log entry) before the batch runs. */
-  async writeOffsets(batchId: number, offset: SourceOffset, batchTimestampMs: number) {
+  async writeOffsets<O = SourceOffset>(batchId: number, offset: O, batchTimestampMs: number) {
     const meta = { batchWatermarkMs: 0, batchTimestampMs, conf: {} };
     await writeAtomic(
       join(this.dir, "offsets", String(batchId)),
@@ -148,17 +148,24 @@ export async function resetCheckpoint(dir: string): Promise<ResetResult> {
   const existed = await exists(dir);
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
   const lastCommittedBatch = existed ? await checkpoint.latestCommittedBatch() : -1;
-  const offsets = lastOffsets >= 0
+  const read = lastOffsets >= 0
     ? await checkpoint.readOffsets(lastOffsets).catch(() => null)
     : null;
   if (existed) await Deno.remove(dir, { recursive: true });
+  // Delta-source and gold checkpoints hold table versions, not shard positions.
+  const kinesis = !metadata || typeof metadata.streamName === "string";
+  const offsets = read && typeof read.shards === "object" ? read : null;
   const shards = offsets ? Object.keys(offsets.shards).length : 0;
-  const message = existed
+  const message = !existed
+    ? `No checkpoint at ${dir}: nothing to discard`
+    : kinesis
     ? `Discarded checkpoint ${dir}: query id ${metadata?.id ?? "unknown"} on stream ${
       metadata?.streamName ?? "unknown"
     }, ${lastCommittedBatch + 1} committed batches and the positions of ${shards} shards; ` +
       "the next start is a new query reading from its initialPosition"
-    : `No checkpoint at ${dir}: nothing to discard`;
+    : `Discarded checkpoint ${dir}: query id ${metadata?.id ?? "unknown"} reading Delta ` +
+      `tables, ${lastCommittedBatch + 1} committed batches and the table versions they read; ` +
+      "the next start is a new query reading its tables from the start";
   return {
     dir,
     existed,

@@ -4,6 +4,11 @@
  * Streaming's option names and checkpoint layout.
  *
  * - {@linkcode readStream} / {@linkcode StreamingQuery}: the query API
+ * - `readStream({format: "delta"})` / {@linkcode DeltaStreamingQuery}: a
+ *   Delta table as a source ({@linkcode DeltaSource}), append or complete
+ *   output, or `foreachBatch`
+ * - {@linkcode startAnalyticsQuery} / {@linkcode GoldQuery}: the live gold
+ *   query, recomputing the gold tables from the three silver tables
  * - {@linkcode startPipeline}: the three walkthrough queries (pin, geo, user)
  * - {@linkcode KinesisSource}: shard discovery and per-shard reading
  * - {@linkcode parseBatch}: JSON + schema checks, dead letters to quarantine
@@ -47,6 +52,7 @@ export {
 } from "./query.ts";
 export {
   cleanTransform,
+  type CleanTransformOptions,
   type Pipeline,
   type PipelineOptions,
   queryName,
@@ -62,8 +68,11 @@ export {
 } from "./source.ts";
 export {
   type DeadLetter,
+  type DeadLetterBuilder,
+  deadLetterOf,
   type DeadLetterStage,
   parseBatch,
+  type ParseBatchOptions,
   type ParsedBatch,
   QUARANTINE_SCHEMA,
   quarantineFrame,
@@ -78,6 +87,35 @@ export {
   type StartingPosition,
 } from "./checkpoint.ts";
 export { DeltaSink, type DeltaSinkOptions, type SinkResult } from "./sink.ts";
+export {
+  type DeltaLatestOffset,
+  DeltaSource,
+  DeltaSourceChangeError,
+  type DeltaSourceOffset,
+  type DeltaSourceOptions,
+} from "./delta_source.ts";
+export {
+  type DeltaCheckpointMetadata,
+  type DeltaQueryProgress,
+  type DeltaReadStreamOptions,
+  DeltaStream,
+  DeltaStreamingQuery,
+  DeltaStreamWriter,
+  type DeltaWriteStreamOptions,
+  type ForeachBatchFunction,
+} from "./delta_query.ts";
+export {
+  type AnalyticsQueryOptions,
+  type GoldCompute,
+  type GoldOffset,
+  GoldQuery,
+  goldQueryName,
+  type GoldQueryProgress,
+  type GoldTableProgress,
+  type SilverDataFrames,
+  type SilverVersion,
+  startAnalyticsQuery,
+} from "./gold_query.ts";
 export {
   formatProgress,
   maxMillisBehind,

@@ -1,22 +1,22 @@
 /**
- * Parsing a micro-batch's `data` column: each record's JSON text is parsed
- * and checked against the zod schema of its record kind. A record that
- * fails becomes a dead letter (raw data, where it came from, the stage it
- * failed at and why), a row of the quarantine table; the others go on to
- * cleaning. Nothing here throws on bad data.
+ * Parsing a micro-batch's payloads: each record's bytes are decoded as
+ * UTF-8, parsed as JSON and checked against the zod schema of its record
+ * kind. A record that fails becomes a dead letter (its exact payload, where
+ * it came from, the stage it failed at and why), a row of the quarantine
+ * table; the others go on to cleaning. Nothing here throws on bad data.
  *
  * @module
  */
 import pl from "nodejs-polars";
 import { RECORD_SCHEMAS, type RecordKind } from "../records.ts";
-import { SOURCE_SCHEMA } from "./source.ts";
 
 /** The stage a record failed at. */
 export type DeadLetterStage = "parse" | "validate" | "transform";
 
 /** A record that could not be processed, with where it came from and why. */
 export interface DeadLetter {
-  data: string;
+  /** The record's payload, the exact bytes Kinesis returned. */
+  data: Uint8Array;
   partitionKey: string;
   stream: string;
   shardId: string;
@@ -27,10 +27,29 @@ export interface DeadLetter {
   reason: string;
 }
 
-/** The columns of a quarantine table (`<table>_quarantine`), in order. */
+/**
+ * The columns of a quarantine table (`<table>_quarantine`), in order.
+ *
+ * Every row keeps the record's payload losslessly and its full Kinesis
+ * provenance, whatever the stage it failed at:
+ * - `data_base64`: the payload's exact bytes, base64 (standard alphabet,
+ *   padded). Always set: decode it to get back what the producer put, byte
+ *   for byte. (Base64 text because the Delta writer has no binary column.)
+ * - `data`: the same payload as text when it is valid UTF-8 (then it is
+ *   exactly the text the producer sent), null when it is not.
+ * - `partitionKey`, `stream`, `shardId`, `sequenceNumber`,
+ *   `approximateArrivalTimestamp`: where and when it arrived.
+ * - `stage` (`parse`, `validate` or `transform`) and `reason`: why it was
+ *   set aside.
+ */
 export const QUARANTINE_SCHEMA: Record<string, pl.DataType> = {
-  // The raw record as the source gave it, then why it was set aside.
-  ...SOURCE_SCHEMA,
+  data: pl.String,
+  data_base64: pl.String,
+  partitionKey: pl.String,
+  stream: pl.String,
+  shardId: pl.String,
+  sequenceNumber: pl.String,
+  approximateArrivalTimestamp: pl.Datetime("us", "UTC"),
   stage: pl.String,
   reason: pl.String,
 };
@@ -39,15 +58,30 @@ export const QUARANTINE_SCHEMA: Record<string, pl.DataType> = {
 export interface ParsedBatch {
   /** The valid records, parsed, in batch order. */
   records: Record<string, unknown>[];
+  /** For each of `records`, its row in the batch (for {@linkcode deadLetterOf}). */
+  rows: number[];
   /** The records that failed, one dead letter each. */
   deadLetters: DeadLetter[];
+}
+
+/** Options of {@linkcode parseBatch} and {@linkcode deadLetterOf}. */
+export interface ParseBatchOptions {
+  /**
+   * The exact payload of each row of the batch, in row order (what the
+   * query gives a transform as `context.records`). Default: the UTF-8
+   * bytes of the `data` column, which lose the original bytes of a payload
+   * that was not valid UTF-8.
+   */
+  payloads?: readonly Uint8Array[];
 }
 
 /** Longest reason kept (a zod report of a huge object can be long). */
 const MAX_REASON = 1_000;
 
 /**
- * Parses the `data` column of a source batch against the schema of `kind`.
+ * Parses the records of a source batch against the schema of `kind`: the
+ * exact `payloads` when given (a payload that is not UTF-8 is a parse
+ * failure), otherwise the `data` column.
  *
  * @example
  * ```ts
@@ -62,34 +96,30 @@ const MAX_REASON = 1_000;
  * console.assert(records.length === 1 && deadLetters[0]?.stage === "parse");
  * ```
  */
-export function parseBatch(kind: RecordKind, batch: pl.DataFrame): ParsedBatch {
+export function parseBatch(
+  kind: RecordKind,
+  batch: pl.DataFrame,
+  options: ParseBatchOptions = {},
+): ParsedBatch {
   const schema = RECORD_SCHEMAS[kind];
   if (!schema) throw new TypeError(`Cannot parse a batch: unknown record kind "${kind}"`);
-  const column = (name: string) => batch.getColumn(name).toArray() as unknown[];
-  const data = column("data") as string[];
-  const keys = column("partitionKey") as string[];
-  const streams = column("stream") as string[];
-  const shards = column("shardId") as string[];
-  const seqs = column("sequenceNumber") as string[];
-  const arrivals = column("approximateArrivalTimestamp").map(toMs);
+  const letters = deadLetterOf(batch, options);
   const records: Record<string, unknown>[] = [];
+  const rows: number[] = [];
   const deadLetters: DeadLetter[] = [];
-  for (let i = 0; i < data.length; i++) {
-    const letter = (stage: DeadLetterStage, reason: string): DeadLetter => ({
-      data: data[i] ?? "",
-      partitionKey: keys[i] ?? "",
-      stream: streams[i] ?? "",
-      shardId: shards[i] ?? "",
-      sequenceNumber: seqs[i] ?? "",
-      approximateArrivalTimestampMs: arrivals[i] ?? 0,
-      stage,
-      reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason,
-    });
+  for (let i = 0; i < batch.height; i++) {
+    let text: string;
+    try {
+      text = UTF8.decode(letters.payload(i));
+    } catch {
+      deadLetters.push(letters(i, "parse", "Not UTF-8 text"));
+      continue;
+    }
     let value: unknown;
     try {
-      value = JSON.parse(data[i] ?? "");
+      value = JSON.parse(text);
     } catch (error) {
-      deadLetters.push(letter("parse", `Not JSON: ${(error as Error).message}`));
+      deadLetters.push(letters(i, "parse", `Not JSON: ${(error as Error).message}`));
       continue;
     }
     const result = schema.safeParse(value);
@@ -98,20 +128,66 @@ export function parseBatch(kind: RecordKind, batch: pl.DataFrame): ParsedBatch {
         `${issue.path.length ? issue.path.join(".") : "(record)"}: ${issue.message}`
       );
       deadLetters.push(
-        letter("validate", `Does not match the ${kind} schema: ${issues.join("; ")}`),
+        letters(i, "validate", `Does not match the ${kind} schema: ${issues.join("; ")}`),
       );
       continue;
     }
     records.push(result.data as Record<string, unknown>);
+    rows.push(i);
   }
-  return { records, deadLetters };
+  return { records, rows, deadLetters };
+}
+
+/** Builds the dead letter of one row of a batch; `payload(row)` is that row's exact bytes. */
+export interface DeadLetterBuilder {
+  (row: number, stage: DeadLetterStage, reason: string): DeadLetter;
+  /** The exact payload of `row`. */
+  payload(row: number): Uint8Array;
+}
+
+/**
+ * The dead-letter constructor of a source batch (a frame with
+ * the source columns): a row's dead letter carries its exact payload
+ * and its Kinesis provenance, whatever the stage that set it aside.
+ */
+export function deadLetterOf(
+  batch: pl.DataFrame,
+  options: ParseBatchOptions = {},
+): DeadLetterBuilder {
+  const { payloads } = options;
+  if (payloads !== undefined && payloads.length !== batch.height) {
+    throw new RangeError(
+      `Cannot quarantine records of a batch of ${batch.height} rows: ${payloads.length} payloads given`,
+    );
+  }
+  const column = (name: string) => batch.getColumn(name).toArray() as unknown[];
+  const data = column("data") as (string | null)[];
+  const keys = column("partitionKey") as string[];
+  const streams = column("stream") as string[];
+  const shards = column("shardId") as string[];
+  const seqs = column("sequenceNumber") as string[];
+  const arrivals = column("approximateArrivalTimestamp").map(toMs);
+  const encoder = new TextEncoder();
+  const payload = (row: number) => payloads?.[row] ?? encoder.encode(data[row] ?? "");
+  const build = (row: number, stage: DeadLetterStage, reason: string): DeadLetter => ({
+    data: payload(row),
+    partitionKey: keys[row] ?? "",
+    stream: streams[row] ?? "",
+    shardId: shards[row] ?? "",
+    sequenceNumber: seqs[row] ?? "",
+    approximateArrivalTimestampMs: arrivals[row] ?? 0,
+    stage,
+    reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason,
+  });
+  return Object.assign(build, { payload });
 }
 
 /** A frame of dead letters with {@linkcode QUARANTINE_SCHEMA}. */
 export function quarantineFrame(deadLetters: readonly DeadLetter[]): pl.DataFrame {
   const col = <K extends keyof DeadLetter>(name: K) => deadLetters.map((d) => d[name]);
   return pl.DataFrame([
-    pl.Series("data", col("data"), pl.String),
+    pl.Series("data", deadLetters.map((d) => utf8OrNull(d.data)), pl.String),
+    pl.Series("data_base64", deadLetters.map((d) => base64(d.data)), pl.String),
     pl.Series("partitionKey", col("partitionKey"), pl.String),
     pl.Series("stream", col("stream"), pl.String),
     pl.Series("shardId", col("shardId"), pl.String),
@@ -121,6 +197,24 @@ export function quarantineFrame(deadLetters: readonly DeadLetter[]): pl.DataFram
     pl.Series("stage", col("stage"), pl.String),
     pl.Series("reason", col("reason"), pl.String),
   ]);
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
 }
 
 function toMs(value: unknown): number {

@@ -14,7 +14,7 @@ import { CLEAN_SCHEMAS, cleanGeo, cleanPin, cleanUser, rawFrame } from "../clean
 import type { CleanResult } from "../clean/mod.ts";
 import { streamName, tableName } from "../config.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
-import { type DeadLetter, parseBatch, quarantineFrame } from "./parse.ts";
+import { deadLetterOf, parseBatch, quarantineFrame } from "./parse.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
 import {
   type BatchResult,
@@ -31,52 +31,57 @@ const CLEANERS: Record<RecordKind, (frame: pl.DataFrame) => Promise<CleanResult>
   user: cleanUser,
 };
 
+/** Options of {@linkcode cleanTransform}. */
+export interface CleanTransformOptions {
+  /** The cleaning of a frame of valid records (default: the kind's cleaner in `lib/clean`). */
+  clean?: (frame: pl.DataFrame) => Promise<CleanResult>;
+}
+
 /**
  * The batch transform of a record kind: parse and validate each record
- * (failures become quarantine rows), then clean the valid ones.
+ * (failures become quarantine rows), then clean the valid ones. When
+ * building or cleaning the frame fails, the records are tried one by one
+ * and those that fail alone are quarantined at the `transform` stage: one
+ * poison record does not stop the query. Every quarantined row carries the
+ * record's exact payload and Kinesis provenance (`context.records`).
  */
-export function cleanTransform(kind: RecordKind): BatchTransform {
+export function cleanTransform(
+  kind: RecordKind,
+  options: CleanTransformOptions = {},
+): BatchTransform {
   if (!RECORD_KINDS.includes(kind)) {
     throw new TypeError(`Cannot clean records of unknown kind "${kind}"`);
   }
-  return async (batch) => {
-    const { records, deadLetters } = parseBatch(kind, batch);
-    let raw: pl.DataFrame;
+  const { clean = CLEANERS[kind] } = options;
+  const cleanRecords = (records: readonly Record<string, unknown>[]) =>
+    clean(rawFrame(kind, records));
+  return async (batch, context) => {
+    const payloads = context?.records?.map((r) => r.data);
+    const { records, rows, deadLetters } = parseBatch(kind, batch, { payloads });
+    let cleaned: CleanResult;
     try {
-      raw = rawFrame(kind, records);
+      cleaned = await cleanRecords(records);
     } catch {
-      // A record zod accepted that the frame refuses: find it, one by one.
+      // A record the schema accepted that building or cleaning refuses: find it, one by one.
+      const letterOf = deadLetterOf(batch, { payloads });
       const good: Record<string, unknown>[] = [];
-      for (const record of records) {
+      for (const [i, record] of records.entries()) {
         try {
-          rawFrame(kind, [record]);
+          await cleanRecords([record]);
           good.push(record);
         } catch (error) {
-          deadLetters.push(transformLetter(record, error));
+          deadLetters.push(letterOf(rows[i]!, "transform", (error as Error).message));
         }
       }
-      raw = rawFrame(kind, good);
+      cleaned = await cleanRecords(good);
     }
-    const { df, nulled, invalid } = await CLEANERS[kind](raw);
+    const { df, nulled, invalid } = cleaned;
     return {
       df,
       quarantine: quarantineFrame(deadLetters),
       nulled,
       invalid,
     } satisfies BatchResult;
-  };
-}
-
-function transformLetter(record: unknown, error: unknown): DeadLetter {
-  return {
-    data: JSON.stringify(record),
-    partitionKey: "",
-    stream: "",
-    shardId: "",
-    sequenceNumber: "",
-    approximateArrivalTimestampMs: 0,
-    stage: "transform",
-    reason: (error as Error).message,
   };
 }
 
@@ -103,7 +108,7 @@ export interface PipelineOptions {
   kinds?: readonly RecordKind[];
   /** Least time between GetRecords per shard (default `400ms`). */
   minFetchPeriod?: string | number;
-  /** Records per GetRecords call (default 10000). */
+  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
   maxRecordsPerFetch?: number;
   /** How often shards are listed again (default `1s`). */
   shardFetchInterval?: string | number;

@@ -23,12 +23,12 @@ export interface ProgressDurations {
   triggerExecution: number;
 }
 
-/** The source part of a progress report. */
-export interface SourceProgress {
+/** The source part of a progress report; `O` is the source's offset type (Kinesis by default). */
+export interface SourceProgress<O = SourceOffset> {
   description: string;
-  startOffset: SourceOffset | null;
-  endOffset: SourceOffset;
-  latestOffset: SourceOffset;
+  startOffset: O | null;
+  endOffset: O;
+  latestOffset: O;
   numInputRows: number;
   inputRowsPerSecond: number;
   processedRowsPerSecond: number;
@@ -46,8 +46,8 @@ export interface SinkProgress {
   skipped: boolean;
 }
 
-/** One batch's progress, like Spark's `StreamingQueryProgress`. */
-export interface StreamingQueryProgress {
+/** One batch's progress, like Spark's `StreamingQueryProgress`; `O` is the sources' offset type. */
+export interface StreamingQueryProgress<O = SourceOffset> {
   id: string;
   runId: string;
   name: string | null;
@@ -58,7 +58,7 @@ export interface StreamingQueryProgress {
   inputRowsPerSecond: number;
   processedRowsPerSecond: number;
   durationMs: ProgressDurations;
-  sources: SourceProgress[];
+  sources: SourceProgress<O>[];
   sink: SinkProgress;
   /** Rows that went to the quarantine table. */
   numQuarantinedRows: number;
@@ -69,13 +69,13 @@ export interface StreamingQueryProgress {
 }
 
 /** The largest lag over the shards of a progress report, in ms (0 when none). */
-export function maxMillisBehind(progress: StreamingQueryProgress): number {
+export function maxMillisBehind(progress: StreamingQueryProgress<unknown>): number {
   const lags = progress.sources.flatMap((s) => Object.values(s.millisBehindLatest));
   return lags.length ? Math.max(...lags) : 0;
 }
 
 /** One line for a terminal: name, batch, rows, rate, lag, table version. */
-export function formatProgress(progress: StreamingQueryProgress): string {
+export function formatProgress(progress: StreamingQueryProgress<unknown>): string {
   const rate = Math.round(progress.processedRowsPerSecond);
   return `${
     progress.name ?? progress.id
@@ -87,7 +87,7 @@ export function formatProgress(progress: StreamingQueryProgress): string {
 /** A Jupyter MIME bundle of recent progress reports: an HTML table, newest last. */
 export function progressBundle(
   title: string,
-  progress: readonly StreamingQueryProgress[],
+  progress: readonly StreamingQueryProgress<unknown>[],
 ): Record<string, string> {
   const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const rows = progress.map((p) =>

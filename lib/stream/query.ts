@@ -25,6 +25,7 @@ import { join, resolve } from "node:path";
 import { describeStream } from "../kinesis/admin.ts";
 import { createKinesisClient } from "../kinesis/client.ts";
 import { Catalog } from "../catalog.ts";
+import { DeltaTable } from "../delta/mod.ts";
 import { durationMs } from "./_duration.ts";
 import {
   Checkpoint,
@@ -35,7 +36,8 @@ import {
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
-import { KinesisSource, sleep } from "./source.ts";
+import { KinesisSource, sleep, type SourceRecord } from "./source.ts";
+import { type DeltaReadStreamOptions, DeltaStream } from "./delta_query.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
 export type InitialPosition =
@@ -58,7 +60,7 @@ export interface ReadStreamOptions {
   endpoint?: string;
   /** AWS region (default `us-east-1`). */
   region?: string;
-  /** Records per GetRecords call (default 10000). */
+  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
   maxRecordsPerFetch?: number;
   /** Least time between GetRecords calls per shard (default `400ms`). */
   minFetchPeriod?: string | number;
@@ -92,6 +94,12 @@ export interface BatchResult {
 export interface BatchContext {
   batchId: number;
   queryId: string;
+  /**
+   * The batch's records as Kinesis returned them (exact payload bytes and
+   * provenance), row `i` of the frame being `records[i]`: for quarantining
+   * a record losslessly.
+   */
+  records?: readonly SourceRecord[];
 }
 
 /** A batch transform: the source frame in, the table's rows (and quarantined rows) out. */
@@ -214,10 +222,32 @@ export class DataStreamWriter {
  * await query.awaitTermination();
  * ```
  */
-export function readStream(options: ReadStreamOptions): KinesisStream {
+export function readStream(options: ReadStreamOptions): KinesisStream;
+/**
+ * Starts describing a streaming read of a Delta table (Spark's
+ * `readStream.format("delta")`): the table's rows as of the start, then
+ * each new commit's (`startingVersion`, `maxFilesPerTrigger` default 1000,
+ * `skipChangeCommits`); see `DeltaStream`.
+ *
+ * @example
+ * ```ts ignore
+ * const query = await readStream({ format: "delta", table: "12c0d092d679_pin_table" })
+ *   .writeStream({ checkpointLocation: "./checkpoints/copy", table: "pins_copy" })
+ *   .start();
+ * await query.processAllAvailable();
+ * await query.stop();
+ * ```
+ */
+export function readStream(options: DeltaReadStreamOptions): DeltaStream;
+export function readStream(
+  options: ReadStreamOptions | DeltaReadStreamOptions,
+): KinesisStream | DeltaStream {
+  if (options?.format === "delta") return new DeltaStream(options);
   if (!options || options.format !== "kinesis") {
     throw new TypeError(
-      `Cannot read a stream of format "${options?.format}": only "kinesis" is supported`,
+      `Cannot read a stream of format "${
+        (options as { format?: unknown })?.format
+      }": only "kinesis" and "delta" are supported`,
     );
   }
   if (typeof options.streamName !== "string" || options.streamName === "") {
@@ -473,6 +503,26 @@ export class StreamingQuery extends EventTarget {
       this.#nextBatchId = lastCommit + 1;
     }
     if (this.#write.schema) await this.#sink.open();
+    await this.#checkQuarantineTable();
+  }
+
+  /**
+   * Refuses to start when an existing quarantine table lacks a column of
+   * {@linkcode QUARANTINE_SCHEMA} (one written before `data_base64` kept
+   * the exact payload), rather than failing at the first bad record.
+   */
+  async #checkQuarantineTable(): Promise<void> {
+    if (!(await DeltaTable.exists(this.quarantinePath))) return;
+    const table = await DeltaTable.open(this.quarantinePath);
+    const have = new Set(table.schema.fields.map((f) => f.name));
+    const missing = Object.keys(QUARANTINE_SCHEMA).filter((c) => !have.has(c));
+    if (missing.length > 0) {
+      throw new Error(
+        `Cannot start query: quarantine table ${this.quarantinePath} has no column ${
+          missing.join(", ")
+        } (it was written by an earlier pinstream); move it away and the query creates it again`,
+      );
+    }
   }
 
   /** @internal Starts the trigger loop. */
@@ -606,11 +656,11 @@ export class StreamingQuery extends EventTarget {
     this.#lastTriggerStart = triggerStart;
 
     const g0 = performance.now();
-    const { df: raw } = await this.#source.getBatch(batch.start, batch.end);
+    const { df: raw, records } = await this.#source.getBatch(batch.start, batch.end);
     const getBatchMs = performance.now() - g0;
 
     const a0 = performance.now();
-    const context = { batchId: batch.batchId, queryId: this.id };
+    const context: BatchContext = { batchId: batch.batchId, queryId: this.id, records };
     const out = this.#write.transform ? await this.#write.transform(raw, context) : raw;
     const result: BatchResult = "df" in out && !("height" in out)
       ? out as BatchResult

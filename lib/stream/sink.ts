@@ -83,4 +83,14 @@ export class DeltaSink {
     });
     return { version: result.version, skipped: result.skipped, rows: result.rows };
   }
+
+  /**
+   * Replaces the table's rows by `df` as batch `batchId` of query `queryId`
+   * (Spark's complete output mode); skipped like {@linkcode addBatch}.
+   */
+  async completeBatch(queryId: string, batchId: number, df: pl.DataFrame): Promise<SinkResult> {
+    const table = await this.open(df.schema);
+    const result = await table.overwrite(df, { txn: { appId: queryId, version: batchId } });
+    return { version: result.version, skipped: result.skipped, rows: result.rows };
+  }
 }

@@ -28,7 +28,11 @@ import type { SourceOffset, StartingPosition } from "./checkpoint.ts";
 export interface KinesisSourceOptions {
   /** Where shards without a checkpointed sequence number start (default earliest). */
   startingPosition?: StartingPosition;
-  /** Records per GetRecords call, and the most buffered per shard per batch (default 10000). */
+  /**
+   * The most records of one shard in one batch (default 10000, the most one
+   * GetRecords returns). A shard's GetRecords asks only for what its buffer
+   * has room for, so a batch never holds more, however short the pages.
+   */
   maxRecordsPerFetch?: number;
   /** Least time between two GetRecords calls on one shard, in ms (default 400: AWS allows 5/s). */
   minFetchPeriodMs?: number;
@@ -287,7 +291,7 @@ export class KinesisSource {
   async #fill(reader: ShardReader, signal?: AbortSignal): Promise<void> {
     const deadline = performance.now() + this.#maxFetchDurationMs;
     while (!reader.ended && reader.buffer.length < this.#maxRecordsPerFetch && !signal?.aborted) {
-      const n = await this.#fetch(reader, signal);
+      const n = await this.#fetch(reader, signal, this.#maxRecordsPerFetch - reader.buffer.length);
       if (n < 0) return;
       if (this.#availableNowAtMs !== undefined) {
         this.#cutAtBound(reader, n);
@@ -329,8 +333,15 @@ export class KinesisSource {
     }
   }
 
-  /** One GetRecords call on `reader` (after minFetchPeriod); the number of records, or -1 when aborted. */
-  async #fetch(reader: ShardReader, signal?: AbortSignal): Promise<number> {
+  /**
+   * One GetRecords call on `reader` (after minFetchPeriod) for at most
+   * `limit` records; the number of records, or -1 when aborted.
+   */
+  async #fetch(
+    reader: ShardReader,
+    signal?: AbortSignal,
+    limit: number = this.#maxRecordsPerFetch,
+  ): Promise<number> {
     const wait = reader.lastFetchAt + this.#minFetchPeriodMs - performance.now();
     if (wait > 0 && !(await sleep(wait, signal))) return -1;
     for (let attempt = 0;; attempt++) {
@@ -341,7 +352,7 @@ export class KinesisSource {
         const res: GetRecordsCommandOutput = await this.#kinesis.send(
           new GetRecordsCommand({
             ShardIterator: reader.iterator,
-            Limit: this.#maxRecordsPerFetch,
+            Limit: limit,
           }),
         );
         for (const r of res.Records ?? []) {

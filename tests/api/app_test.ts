@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { createApp, serveApi } from "../../lib/api/app.ts";
 import { ensureStreams, listStreams, waitForActive } from "../../lib/kinesis/admin.ts";
 import { KINESIS_TEST, readAllText, startKinesis } from "../_kinesis.ts";
-import { findPython } from "../_helpers.ts";
+import { createKinesisClient } from "../../lib/kinesis/client.ts";
+import { findPython, lazyBody } from "../_helpers.ts";
 
 const PIN = "streaming-t1-pin";
 const GEO = "streaming-t1-geo";
 const USER = "streaming-t1-user";
+const TOO_LARGE =
+  "Request body is larger than the 5242880 bytes (5 MiB) the API proxy accepts in one request";
 const row = {
   index: 7528,
   unique_id: "0b6f3c2e-5d4a-4f1b-9c3e-8a7d6e5f4c3b",
@@ -234,6 +237,13 @@ Deno.test({
           "Invalid request body: Records must hold 1 to 500 records",
         ],
         [
+          "PutRecords with both Records and records",
+          `/streams/${PIN}/records`,
+          JSON.stringify({ Records: "x", records: [{ data: 1, "partition-key": "k" }] }),
+          400,
+          "Invalid request body: Records expected array, received string",
+        ],
+        [
           "PutRecords with a record missing its partition key",
           `/streams/${PIN}/records`,
           JSON.stringify({ records: [{ data: 1 }] }),
@@ -249,6 +259,76 @@ Deno.test({
           else assert.match(res.body.message, message);
         });
       }
+      await t.step("a body that is not UTF-8 gets 400 saying at which byte", async () => {
+        const head = new TextEncoder().encode(`{"PartitionKey":"k","Data":"ab`);
+        const body = new Uint8Array([...head, 0xff, 0xfe, ...new TextEncoder().encode(`"}`)]);
+        const res = await app.request(`/streams/${PIN}/record`, {
+          method: "PUT",
+          body,
+          headers: { "content-type": "application/json" },
+        });
+        assert.equal(res.status, 400);
+        assert.deepEqual(await res.json(), {
+          message: `Malformed JSON body: invalid UTF-8 at byte offset ${head.byteLength}`,
+        });
+      });
+      await t.step("a body over 5 MiB gets 413, even without a Content-Length", async () => {
+        const body = lazyBody(100 * 1024 * 1024);
+        const res = await app.request(`/streams/${PIN}/records`, { method: "PUT", body });
+        assert.equal(res.status, 413);
+        assert.deepEqual(await res.json(), { message: TOO_LARGE });
+        assert.ok(body.pulled() < 6 * 1024 * 1024, `${body.pulled()} bytes were read`);
+      });
+      await t.step(
+        "a body that fails its schema gets {message, issues}, one issue per problem",
+        async () => {
+          assert.deepEqual(await put(`/streams/${PIN}/record`, "{}"), {
+            status: 400,
+            body: {
+              message: "Invalid request body: Data is required; PartitionKey is required",
+              issues: [
+                { path: "Data", message: "is required" },
+                { path: "PartitionKey", message: "is required" },
+              ],
+            },
+          });
+        },
+      );
+      await t.step("a PutRecords body that is neither shape gets 400", async () => {
+        assert.deepEqual(await put(`/streams/${PIN}/records`, "[1,2]"), {
+          status: 400,
+          body: {
+            message: "Invalid request body: body must be a JSON object",
+            issues: [{ path: "", message: "body must be a JSON object" }],
+          },
+        });
+      });
+      await t.step("an invalid stream name in the path gets 400 with its issue", async () => {
+        const message =
+          'Invalid stream name "bad*name": name must match [a-zA-Z0-9_.-]+ (1 to 128 characters)';
+        for (const method of ["GET", "POST", "DELETE"]) {
+          const res = await app.request("/streams/bad*name", { method });
+          assert.equal(res.status, 400, method);
+          assert.deepEqual(await res.json(), { message, issues: [{ path: "stream", message }] });
+        }
+      });
+      await t.step("every known path answers another method with 405 and its Allow", async () => {
+        const allowed: [string, string][] = [
+          ["/streams", "GET"],
+          ["/streams/", "GET"],
+          [`/streams/${PIN}`, "GET, POST, DELETE"],
+          [`/streams/${PIN}/record/`, "PUT"],
+          [`/streams/${PIN}/records`, "PUT"],
+        ];
+        for (const [path, allow] of allowed) {
+          const res = await app.request(path, { method: "PATCH" });
+          assert.equal(res.status, 405, path);
+          assert.equal(res.headers.get("allow"), allow, path);
+          assert.deepEqual(await res.json(), {
+            message: `Method PATCH is not allowed on ${path.replace(/\/$/, "")}: use ${allow}`,
+          });
+        }
+      });
       await t.step("a wrong method gets 405 with Allow", async () => {
         const res = await app.request(`/streams/${PIN}/record`, { method: "POST", body: "{}" });
         assert.equal(res.status, 405);
@@ -271,6 +351,34 @@ Deno.test({
       await close();
     }
   },
+});
+
+Deno.test("the API proxy names the byte offset of the first byte that is not UTF-8", async () => {
+  // Refused before Kinesis is called, so the client points at nothing.
+  const kinesis = createKinesisClient({ endpoint: "http://127.0.0.1:9" });
+  try {
+    const app = createApp(kinesis);
+    const utf8 = (text: string) => [...new TextEncoder().encode(text)];
+    const head = utf8(`{"PartitionKey":"k","Data":"é \uFFFD 😀 `);
+    const cases: [string, number[], number][] = [
+      ["an overlong encoding after a real U+FFFD", [...head, 0xc0, 0x80], head.length],
+      ["a UTF-16 surrogate", [...head, 0xed, 0xa0, 0x80], head.length],
+      ["a sequence cut short", [...head, 0xe2, 0x82, ...utf8(`"}`)], head.length],
+      ["a byte after a byte order mark", [0xef, 0xbb, 0xbf, 0x7b, 0xff], 4],
+    ];
+    for (const [what, bytes, offset] of cases) {
+      for (const path of [`/streams/${PIN}/record`, `/streams/${PIN}/records`, "/streams/x"]) {
+        const method = path === "/streams/x" ? "POST" : "PUT";
+        const res = await app.request(path, { method, body: new Uint8Array(bytes) });
+        assert.equal(res.status, 400, `${what}, ${method} ${path}`);
+        assert.deepEqual(await res.json(), {
+          message: `Malformed JSON body: invalid UTF-8 at byte offset ${offset}`,
+        }, `${what}, ${method} ${path}`);
+      }
+    }
+  } finally {
+    kinesis.destroy();
+  }
 });
 
 Deno.test({

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { parseBatchArgs, runBatch } from "../../cli/batch.ts";
+import { parseBatchArgs } from "../../cli/batch.ts";
+import { runBatch } from "../../lib/batch.ts";
 import { UsageError } from "../../cli/_args.ts";
 import { withTempDir } from "../_helpers.ts";
 import { Catalog } from "../../lib/catalog.ts";

@@ -296,11 +296,8 @@ Deno.test({
           .start();
         await query.processAllAvailable();
         put.push(...await putRaw(kinesis, "restart", payloads(200, 100)));
-        // The emulator writes its state to disk every second (PERSIST_INTERVAL 1s):
-        // a record put less than a second before it stops may never reach the disk and
-        // would be lost by the emulator itself. Waiting over two intervals after the last
-        // put makes sure every record counted as put survives the restart.
-        await sleep(2_500);
+        // stop() waits for the emulator's next write of its state to disk, so every
+        // record counted as put survives the restart.
         await emulator.stop();
         // Down for a while: the query's calls fail and it retries with backoff.
         await sleep(1_500);

@@ -1,5 +1,6 @@
 /**
- * `deno task notebooks [name...]`: re-executes the walkthrough notebooks in
+ * `deno task notebooks [name...]`, a developer tool (not part of the
+ * pipeline's commands): re-executes the walkthrough notebooks in
  * a fresh Deno kernel through Jupyter (nbclient), writes their new outputs
  * back in place, then scrubs the outputs: machine-specific absolute paths
  * become `<repo>`, `<tmp>` or `~`, secret-looking strings become
@@ -12,7 +13,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { asUsageError, type FlagSpecs, numberFlag, parseFlags, runMain } from "../cli/_args.ts";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
@@ -39,14 +40,24 @@ the current user (deno jupyter --install) when it is missing or points at
 another deno.
 
 Arguments:
-  name             notebooks to run, e.g. 00_setup or 03 (default: all)
+  name             notebooks to run, e.g. 00_setup or 03 (default: all)`;
 
-Options:
-  --timeout S      seconds a cell may run, 1 to 3600 (default 120)
-  --python PATH    the Python that has nbclient (default: /usr/bin/python3,
-                   then python3 on PATH)
-  --check          only check the committed outputs (no errors, paths, secrets)
-  -h, --help       show this help`;
+const FLAGS = {
+  timeout: {
+    type: "string",
+    value: "S",
+    help: "seconds a cell may run, 1 to 3600 (default 120)",
+  },
+  python: {
+    type: "string",
+    value: "PATH",
+    help: "the Python that has nbclient (default: /usr/bin/python3, then python3 on PATH)",
+  },
+  check: {
+    type: "boolean",
+    help: "only check the committed outputs (no errors, paths, secrets)",
+  },
+} as const satisfies FlagSpecs;
 
 /** The outcome of running one notebook. */
 export interface NotebookResult {
@@ -413,52 +424,19 @@ export function formatNotebook(notebook: Notebook): string {
   return JSON.stringify(sortKeys(notebook), null, 1) + "\n";
 }
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  console.error("Run `deno task notebooks --help` for usage");
-  Deno.exit(2);
-}
-
-async function main(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        timeout: { type: "string" },
-        python: { type: "string" },
-        check: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message}; allowed options are --timeout S, --python PATH, --check`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const timeoutSeconds = Number(values.timeout ?? "120");
-  if (!/^\d+$/.test(values.timeout ?? "120") || timeoutSeconds < 1 || timeoutSeconds > 3600) {
-    fail(`--timeout must be a whole number of seconds from 1 to 3600, got "${values.timeout}"`);
-  }
-  let paths: string[];
-  try {
-    paths = selectNotebooks(await listNotebooks(), positionals);
-  } catch (error) {
-    fail((error as Error).message);
-  }
+async function main(args: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(args, FLAGS, USAGE, { positionals: true });
+  const timeoutSeconds = numberFlag("timeout", flags.timeout, { min: 1, max: 3600 }) ?? 120;
+  const all = await listNotebooks();
+  const paths = asUsageError(() => selectNotebooks(all, positionals));
   let failed = false;
-  if (!values.check) {
-    const python = await findJupyterPython(values.python);
+  if (!flags.check) {
+    const python = await findJupyterPython(flags.python);
     if (!python) {
-      console.error(
-        "error: Cannot re-execute the notebooks: no Python with nbclient and jupyter-client " +
+      throw new Error(
+        "Cannot re-execute the notebooks: no Python with nbclient and jupyter-client " +
           "(Debian: apt-get install python3-nbclient python3-jupyter-client)",
       );
-      Deno.exit(1);
     }
     await ensureDenoKernel(python);
     for (const path of paths) {
@@ -479,7 +457,7 @@ async function main(args: string[]): Promise<void> {
     for (const problem of problems) console.log(`${basename(path)}: ${problem}`);
     if (problems.length) failed = true;
   }
-  if (failed) Deno.exit(1);
+  return failed ? 1 : 0;
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) await runMain(() => main(Deno.args));
