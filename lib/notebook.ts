@@ -1,8 +1,9 @@
 /**
- * One-line checks for the walkthrough notebooks: a cell states what it
- * expects in a single call, and a wrong result stops the notebook with a
- * message that says what was expected, instead of an `if (...) throw`
- * block in front of learners.
+ * Helpers for the walkthrough notebooks. One-line checks: a cell states
+ * what it expects in a single call, and a wrong result stops the notebook
+ * with a message that says what was expected, instead of an
+ * `if (...) throw` block in front of learners. And {@linkcode vegaLiteChart}:
+ * a chart that draws in JupyterLab, VS Code and on GitHub.
  *
  * @example
  * ```ts
@@ -15,6 +16,8 @@
  * @module
  */
 import { isDeepStrictEqual } from "node:util";
+import type { TopLevelSpec } from "vega-lite";
+import { chartBundle, type VegaLiteSpec } from "./analytics/charts.ts";
 
 function show(value: unknown): string {
   return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity, depth: 4 });
@@ -68,4 +71,67 @@ export function expectBetween(actual: number, min: number, max: number, what: st
  */
 export function expectTrue(condition: boolean, what: string): void {
   if (condition !== true) throw new Error(`Expected ${what}`);
+}
+
+/** A chart for a notebook: see {@linkcode vegaLiteChart}. */
+export interface NotebookChart {
+  /** The Vega-Lite v5 spec, drawn by JupyterLab and VS Code. */
+  spec: Record<string, unknown>;
+  /** The same chart as SVG, drawn by vega headless, for viewers without Vega-Lite (GitHub). */
+  svg: string;
+}
+
+async function loadVega() {
+  // vega pulls in Node's deprecated punycode module: keep its warning out of cell outputs.
+  const process = (await import("node:process")).default as { noDeprecation?: boolean };
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+    return { vega, vegaLite };
+  } finally {
+    process.noDeprecation = quiet;
+  }
+}
+
+/**
+ * A chart that renders itself in a notebook as one MIME bundle: the
+ * Vega-Lite spec (`application/vnd.vegalite.v5+json`) for JupyterLab and
+ * VS Code, and the same chart as `image/svg+xml`, drawn headless by the
+ * npm `vega` and `vega-lite` packages, for viewers that do not run
+ * Vega-Lite, such as GitHub: `chartBundle()` of `lib/analytics/charts.ts`
+ * plus the SVG. vega is loaded on the first call only.
+ *
+ * @example
+ * ```ts
+ * import { vegaLiteChart } from "./notebook.ts";
+ * const chart = await vegaLiteChart({
+ *   $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+ *   data: { values: [{ x: "a", y: 1 }] },
+ *   mark: "bar",
+ *   encoding: { x: { field: "x", type: "nominal" }, y: { field: "y", type: "quantitative" } },
+ * });
+ * console.assert(chart.svg.startsWith("<svg"));
+ * ```
+ */
+export async function vegaLiteChart(spec: Record<string, unknown>): Promise<NotebookChart> {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    throw new TypeError("Cannot draw a chart: the spec must be a Vega-Lite object");
+  }
+  const { vega, vegaLite } = await loadVega();
+  const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  let svg: string;
+  try {
+    svg = await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+  return {
+    spec,
+    svg,
+    [Symbol.for("Jupyter.display")]() {
+      return { ...chartBundle(spec as VegaLiteSpec), "image/svg+xml": svg };
+    },
+  } as NotebookChart;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { expectBetween, expectEqual, expectTrue } from "../lib/notebook.ts";
+import { expectBetween, expectEqual, expectTrue, vegaLiteChart } from "../lib/notebook.ts";
+import { jupyterBundle } from "./_helpers.ts";
 
 Deno.test("expectEqual() returns the value when it deeply equals the expected one", () => {
   assert.deepEqual(expectEqual({ a: [1, 2] }, { a: [1, 2] }, "the object"), { a: [1, 2] });
@@ -32,4 +33,30 @@ Deno.test("expectTrue() throws unless the condition is true", () => {
   assert.throws(() => expectTrue(false, "a sequence number"), {
     message: "Expected a sequence number",
   });
+});
+
+Deno.test("vegaLiteChart() shows the Vega-Lite spec and the same chart as SVG in one bundle", async () => {
+  const spec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Posts by year",
+    data: { values: [{ year: "2015", posts: 3 }, { year: "2016", posts: 5 }] },
+    mark: "bar",
+    encoding: {
+      x: { field: "year", type: "ordinal" },
+      y: { field: "posts", type: "quantitative" },
+    },
+  };
+  const chart = await vegaLiteChart(spec);
+  const bundle = jupyterBundle(chart);
+  assert.deepEqual(Object.keys(bundle).sort(), [
+    "application/vnd.vegalite.v5+json",
+    "image/svg+xml",
+    "text/plain",
+  ]);
+  assert.equal(bundle["application/vnd.vegalite.v5+json"], spec);
+  assert.equal(bundle["text/plain"], "Posts by year");
+  assert.match(chart.svg, /^<svg /);
+  assert.match(chart.svg, />2016<\/text>/);
+  assert.match(chart.svg, />Posts by year<\/text>/);
+  await assert.rejects(vegaLiteChart([] as unknown as Record<string, unknown>), TypeError);
 });
