@@ -28,5 +28,6 @@ export * from "./catalog.ts";
 export * from "./batch.ts";
 export * from "./emit/mod.ts";
 export * from "./stream/mod.ts";
+export * from "./notebook.ts";
 export * from "./analytics/mod.ts";
 export * from "./dashboard/mod.ts";

@@ -77,10 +77,12 @@ Deno.test("the committed notebooks hold outputs without errors, absolute paths o
       `${basename(path)} is committed without outputs`,
     );
     assert.deepEqual(outputProblems(notebook), [], basename(path));
+    const ansi = code.findIndex((c) => JSON.stringify(c.outputs ?? []).includes("\\u001b["));
+    assert.equal(ansi, -1, `${basename(path)}: code cell ${ansi + 1} shows ANSI escape codes`);
   }
 });
 
-Deno.test("scrubbing replaces paths and secrets and drops error outputs", () => {
+Deno.test("scrubbing replaces paths and secrets and drops colour codes and error outputs", () => {
   const notebook: Notebook = {
     metadata: {},
     cells: [{
@@ -92,7 +94,7 @@ Deno.test("scrubbing replaces paths and secrets and drops error outputs", () => 
           output_type: "execute_result",
           data: {
             "text/plain": "/srv/repo/notebooks and /tmp/pinstream-x1/lakehouse and /home/me/.aws " +
-              "AKIAABCDEFGHIJKLMNOP apiKey: abcdefghijklmnopqrstuvwxyz",
+              'AKIAABCDEFGHIJKLMNOP apiKey: abcdefghijklmnopqrstuvwxyz \u001b[32m"green"\u001b[39m',
           },
         },
         { output_type: "error", ename: "Error", evalue: "boom", traceback: [] },
@@ -110,7 +112,7 @@ Deno.test("scrubbing replaces paths and secrets and drops error outputs", () => 
   assert.equal(cell.outputs!.length, 1);
   assert.equal(
     (cell.outputs![0]!.data as Record<string, string>)["text/plain"],
-    "<repo>/notebooks and <tmp>/pinstream-x1/lakehouse and ~/.aws <redacted> apiKey: <redacted>",
+    '<repo>/notebooks and <tmp>/pinstream-x1/lakehouse and ~/.aws <redacted> apiKey: <redacted> "green"',
   );
   assert.deepEqual(outputProblems(clean), []);
   assert.equal(scrubText("no paths here"), "no paths here");

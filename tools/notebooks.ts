@@ -4,7 +4,8 @@
  * a fresh Deno kernel through Jupyter (nbclient), writes their new outputs
  * back in place, then scrubs the outputs: machine-specific absolute paths
  * become `<repo>`, `<tmp>` or `~`, secret-looking strings become
- * `<redacted>`, error outputs and timing metadata are dropped.
+ * `<redacted>`, ANSI colour codes, error outputs and timing metadata are
+ * dropped.
  *
  * The functions are exported for `tests/notebooks_test.ts`, which executes
  * the notebooks the same way (or, without Jupyter, by running their code
@@ -177,6 +178,8 @@ export async function runWithJupyter(
   const out = await new Deno.Command(python, {
     args,
     cwd: NOTEBOOKS_DIR,
+    // The kernel inherits it: plain-text outputs without ANSI colour codes.
+    env: { NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -320,14 +323,20 @@ export interface ScrubOptions {
   homeDir?: string;
 }
 
-/** Replaces this machine's absolute paths and secret-looking strings in `text`. */
+/** ANSI escape sequences (colours), which GitHub shows as raw codes. */
+const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*[A-Za-z]", "g");
+
+/**
+ * Replaces this machine's absolute paths and secret-looking strings in
+ * `text`, and removes ANSI colour codes.
+ */
 export function scrubText(text: string, options: ScrubOptions = {}): string {
   const {
     repoDir = ROOT_DIR,
     tmpDir = tmpdir(),
     homeDir = Deno.env.get("HOME") ?? "",
   } = options;
-  let out = text;
+  let out = text.replace(ANSI_ESCAPE, "");
   for (const pattern of SECRET_PATTERNS) {
     out = out.replace(
       pattern,

@@ -374,7 +374,9 @@ function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler {
     parseJson(text);
     const headers = new Headers(c.req.raw.headers);
     headers.set("content-type", "application/json");
-    c.req.raw = new Request(c.req.raw, { headers, body: text });
+    // From the URL, not the request: copying a Deno.serve request reads its
+    // signal, and Deno 2.9 then warns on stderr about legacy abort behaviour.
+    c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: text });
     c.req.bodyCache = {};
     await next();
   };

@@ -116,7 +116,11 @@ export interface PipelineOptions {
   onProgress?: (kind: RecordKind, progress: StreamingQueryProgress) => void;
 }
 
-/** The running queries of the pipeline. */
+/**
+ * The running queries of the pipeline. In Jupyter it shows each query's
+ * recent progress (`Symbol.for("Jupyter.display")`); re-display it with a
+ * `display_id` and `update: true` from `onProgress` to update it in place.
+ */
 export interface Pipeline {
   /** The query of each kind run. */
   queries: Partial<Record<RecordKind, StreamingQuery>>;
@@ -127,6 +131,9 @@ export interface Pipeline {
   /** Waits until every query has processed what is available now. */
   processAllAvailable(): Promise<void>;
 }
+
+/** An object with a Jupyter face, as StreamingQuery has. */
+type JupyterFace = Record<symbol, () => Record<string, string>>;
 
 /**
  * Starts the pin, geo and user queries. If one fails to start, the others
@@ -186,6 +193,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
     async processAllAvailable() {
       await Promise.all(all().map((q) => q.processAllAvailable()));
+    },
+    [Symbol.for("Jupyter.display")]() {
+      const faces = all().map((q) =>
+        (q as unknown as JupyterFace)[Symbol.for("Jupyter.display")]!()
+      );
+      return {
+        "text/html": faces.map((f) => f["text/html"]).join(""),
+        "text/plain": faces.map((f) => f["text/plain"]).join("\n"),
+      };
     },
   };
 }

@@ -166,13 +166,13 @@ export class KinesisStream {
     this.options = options;
   }
 
-  /** Configures the sink; call `.start()` on the result. */
+  /** Configures the sink; call `.start()` or `.table(name)` on the result. */
   writeStream(options: WriteStreamOptions): DataStreamWriter {
     return new DataStreamWriter(this, options);
   }
 }
 
-/** A configured query; {@linkcode start} runs it. */
+/** A configured query; {@linkcode start} or {@linkcode table} runs it. */
 export class DataStreamWriter {
   readonly #stream: KinesisStream;
   readonly #options: WriteStreamOptions;
@@ -193,6 +193,21 @@ export class DataStreamWriter {
     await query._init();
     query._run();
     return query;
+  }
+
+  /**
+   * Starts the query writing to catalog table `name` (`table` or
+   * `db.table`) under `lakehouseDir`, creating it when missing: Spark's
+   * `DataStreamWriter.toTable`, the walkthrough's `.table(name)`.
+   */
+  async table(name: string): Promise<StreamingQuery> {
+    const { path, table } = this.#options;
+    if (path !== undefined || (table !== undefined && table !== name)) {
+      throw new TypeError(
+        `Cannot write the stream to table "${name}": the query already writes to ${path ?? table}`,
+      );
+    }
+    return await new DataStreamWriter(this.#stream, { ...this.#options, table: name }).start();
   }
 }
 

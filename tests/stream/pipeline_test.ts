@@ -6,7 +6,7 @@ import { streamName, tableName } from "../../lib/config.ts";
 import { RECORD_KINDS } from "../../lib/records.ts";
 import { startPipeline } from "../../lib/stream/mod.ts";
 import { KINESIS_TEST, startKinesis } from "../_kinesis.ts";
-import { withTempDir } from "../_helpers.ts";
+import { jupyterBundle, withTempDir } from "../_helpers.ts";
 import { putJson, readTable, rowSet, sourceRows } from "./_fixtures.ts";
 
 const CLEAN = { pin: cleanPin, geo: cleanGeo, user: cleanUser };
@@ -45,6 +45,13 @@ Deno.test({
           assert.ok(query.lastProgress);
           const total = query.recentProgress.reduce((s, p) => s + p.numInputRows, 0);
           assert.equal(total, 1000);
+        }
+        // In Jupyter the pipeline shows each query's face, one after the other.
+        const face = jupyterBundle(pipeline);
+        for (const kind of RECORD_KINDS) {
+          const query = jupyterBundle(pipeline.queries[kind]);
+          assert.ok(face["text/html"]!.includes(query["text/html"]!), kind);
+          assert.ok(face["text/plain"]!.includes(query["text/plain"]!), kind);
         }
       });
     } finally {
