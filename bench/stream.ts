@@ -31,7 +31,7 @@ import { streamNames, tableName } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { commitFileName, LOG_DIR, readCommit } from "../lib/delta/log.ts";
 import { dataFilePath } from "../lib/delta/read.ts";
-import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
+import { DEFAULT_SOURCE_DIR, putRecords, sendToKinesis } from "../lib/emit/mod.ts";
 import { deleteStream, ensureStreams, listShards } from "../lib/kinesis/admin.ts";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
 import { readShard, readStreamRecords } from "../lib/kinesis/read.ts";
@@ -269,20 +269,7 @@ export async function postSteady(
   return { next, failed };
 }
 
-async function apiPut(
-  ctx: Pick<Context, "apiUrl" | "signal">,
-  path: string,
-  body: unknown,
-): Promise<Response> {
-  return await fetch(`${ctx.apiUrl}${path}`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(30_000)]),
-  });
-}
-
-/** One row with `PUT /streams/{s}/record`, retried; returns 1 when it failed for good. */
+/** One row with `PUT /streams/{s}/record` (`sendToKinesis`), retried; returns 1 when it failed for good. */
 async function putOne(
   ctx: Pick<Context, "apiUrl" | "signal">,
   stream: string,
@@ -290,52 +277,40 @@ async function putOne(
   data: unknown,
   okAt: Map<number, number>,
 ): Promise<number> {
-  const PartitionKey = crypto.randomUUID();
+  const partitionKey = crypto.randomUUID();
+  // Freshness starts when the producer hands the row to its client.
+  const handed = performance.now();
   for (let attempt = 0; attempt < 5 && !ctx.signal.aborted; attempt++) {
     try {
-      const res = await apiPut(ctx, `/streams/${stream}/record`, {
-        StreamName: stream,
-        Data: data,
-        PartitionKey,
-      });
-      await res.body?.cancel();
-      if (res.ok) {
-        okAt.set(n, performance.now());
-        return 0;
-      }
+      await sendToKinesis(data, stream, { apiUrl: ctx.apiUrl, partitionKey, signal: ctx.signal });
+      okAt.set(n, handed);
+      return 0;
     } catch { /* retried */ }
     await sleep(100 * 2 ** attempt, ctx.signal);
   }
   return 1;
 }
 
-/** Rows with `PUT /streams/{s}/records` (PutRecords), failed entries retried; returns failures. */
+/** Rows with `PUT /streams/{s}/records` (`putRecords`), failed entries retried; returns failures. */
 async function putBatch(
   ctx: Pick<Context, "apiUrl" | "signal">,
   stream: string,
   rows: { n: number; data: unknown }[],
   okAt: Map<number, number>,
 ): Promise<number> {
-  let pending = rows.map((r) => ({ ...r, key: crypto.randomUUID() }));
+  // Freshness starts when the producer hands the rows to its client.
+  const handed = performance.now();
+  let pending = rows.map((r) => ({ ...r, partitionKey: crypto.randomUUID() }));
   for (let attempt = 0; attempt < 5 && pending.length && !ctx.signal.aborted; attempt++) {
     try {
-      const res = await apiPut(ctx, `/streams/${stream}/records`, {
-        StreamName: stream,
-        Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.key })),
+      const out = await putRecords(pending, stream, { apiUrl: ctx.apiUrl, signal: ctx.signal });
+      const retry: typeof pending = [];
+      pending.forEach((r, i) => {
+        if (out.Records[i]?.ErrorCode === undefined) okAt.set(r.n, handed);
+        else retry.push(r);
       });
-      if (res.ok) {
-        const out = await res.json() as { Records?: { ErrorCode?: string }[] };
-        const now = performance.now();
-        const retry: typeof pending = [];
-        pending.forEach((r, i) => {
-          if (out.Records?.[i]?.ErrorCode === undefined) okAt.set(r.n, now);
-          else retry.push(r);
-        });
-        pending = retry;
-        if (!pending.length) return 0;
-      } else {
-        await res.body?.cancel();
-      }
+      pending = retry;
+      if (!pending.length) return 0;
     } catch { /* retried */ }
     await sleep(100 * 2 ** attempt, ctx.signal);
   }
