@@ -16,6 +16,7 @@ export {
   type EnsureStreamsOptions,
   listShards,
   listStreams,
+  ON_DEMAND_SHARD_COUNT,
   type ShardInfo,
   STREAM_NAME_PATTERN,
   StreamDescription,
@@ -24,6 +25,8 @@ export {
 } from "./admin.ts";
 export {
   type Emulator,
+  EMULATOR_ENGINES,
+  type EmulatorEngine,
   type EmulatorHost,
   type EmulatorOptions,
   freePort,
@@ -31,6 +34,7 @@ export {
   startEmulator,
   waitUntilAnswering,
 } from "./emulator.ts";
+export { type KinesaliteOptions, startKinesalite } from "./kinesalite.ts";
 export { readShard, type ReadShardOptions, readStreamRecords } from "./read.ts";
 export {
   awsErrorName,
