@@ -45,7 +45,12 @@ import {
 } from "../lib/kinesis/emulator.ts";
 import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
 import { durationFlag, onShutdownSignal, parseFlags, UsageError } from "../cli/_args.ts";
-import { peakRss, type QueryProcessEvent, type QueryProcessOptions } from "./_stream_query.ts";
+import {
+  cpuSeconds,
+  peakRss,
+  type QueryProcessEvent,
+  type QueryProcessOptions,
+} from "./_stream_query.ts";
 import {
   makeRow,
   type ProducerEvent,
@@ -259,6 +264,9 @@ interface Base {
 interface Context extends Base {
   engine: EmulatorEngine;
   endpoint: string;
+  /** The emulator's process. */
+  kinesisPid: number;
+  proxy: Child;
   kinesis: KinesisClient;
   apiUrl: string;
 }
@@ -308,6 +316,8 @@ async function runEngine(base: Base, plan: Plan): Promise<EngineResult> {
       ...base,
       engine: plan.engine,
       endpoint: emulator.endpoint,
+      kinesisPid: emulator.pid,
+      proxy,
       kinesis,
       apiUrl: `http://127.0.0.1:${port}`,
     };
@@ -336,6 +346,7 @@ class Child {
   #child: Deno.ChildProcess;
   #stderr: string[] = [];
   #peak = 0;
+  #cpu = 0;
   #running = true;
 
   constructor(base: Pick<Base, "children">, args: string[], onLine: (line: string) => void) {
@@ -349,6 +360,7 @@ class Child {
     // VmHWM only grows: the last sample before exit is the process's peak.
     const sampler = setInterval(() => {
       this.#peak = Math.max(this.#peak, peakRss(this.#child.pid));
+      this.#cpu = Math.max(this.#cpu, cpuSeconds(this.#child.pid));
     }, 100);
     const out = lines(this.#child.stdout, onLine);
     const err = lines(this.#child.stderr, (line) => {
@@ -366,6 +378,11 @@ class Child {
 
   get stderrTail(): string {
     return this.#stderr.join("\n");
+  }
+
+  /** CPU seconds used: now while it runs, the last sample (within 100 ms of the end) after. */
+  get cpuSeconds(): number {
+    return this.#running ? Math.max(this.#cpu, cpuSeconds(this.#child.pid)) : this.#cpu;
   }
 
   /** The largest VmHWM sampled (every 100 ms). */
@@ -520,6 +537,10 @@ interface StepResult extends StepFigures {
   commits: number;
   /** triggerExecution of the query's batches, sorted. */
   batchMs: number[];
+  /** Median phase times of the query's batches: fetching, parse+clean+write, checkpoint. */
+  phaseMs: { fetch: number; addBatch: number; checkpoint: number };
+  /** CPU seconds each process used during the step (warm-up included). */
+  cpu: { producer: number; proxy: number; kinesis: number; query: number };
   peakRssBytes: number;
   verdict: Verdict;
 }
@@ -549,6 +570,7 @@ async function stepPhase(
     minFetchPeriodMs,
   }, profDir);
   await query.ready;
+  const cpu0 = { proxy: ctx.proxy.cpuSeconds, kinesis: cpuSeconds(ctx.kinesisPid) };
   const watch = new TableWatch(tablePaths(lakehouseDir, userId), ctx.signal);
   const okAt = new Map<number, number>();
   let window: Extract<ProducerEvent, { event: "window" }> | undefined;
@@ -584,6 +606,12 @@ async function stepPhase(
     if ([...okAt.keys()].every((n) => watch.visibleAt.has(n))) break;
     await sleep(50, ctx.signal);
   }
+  const cpu = {
+    producer: producer.cpuSeconds,
+    proxy: ctx.proxy.cpuSeconds - cpu0.proxy,
+    kinesis: cpuSeconds(ctx.kinesisPid) - cpu0.kinesis,
+    query: query.child.cpuSeconds,
+  };
   query.child.signal("SIGINT");
   await query.child.exited;
   await watch.stop();
@@ -618,6 +646,12 @@ async function stepPhase(
     committedPerStream: committedInWindow / windowS / RECORD_KINDS.length,
     commits: watch.commits,
     batchMs: query.batches.map((b) => b.triggerMs).sort((a, b) => a - b),
+    phaseMs: {
+      fetch: median(query.batches.map((b) => b.fetchMs)),
+      addBatch: median(query.batches.map((b) => b.addBatchMs)),
+      checkpoint: median(query.batches.map((b) => b.checkpointMs)),
+    },
+    cpu,
     peakRssBytes: query.peakRssBytes,
     verdict: stepVerdict(figures),
   };
@@ -626,7 +660,13 @@ async function stepPhase(
       result.committedPerStream.toFixed(0)
     }/s; freshness p50 ${percentile(freshness, 0.5).toFixed(0)} ms p99 ${
       result.p99Ms.toFixed(0)
-    } ms; ${formatVerdict(result.verdict)}`,
+    } ms; batch p50 ${ms(percentile(result.batchMs, 0.5))} ms (fetch ${
+      ms(result.phaseMs.fetch)
+    }, parse+clean+write ${ms(result.phaseMs.addBatch)}); CPU s producer ${
+      cpu.producer.toFixed(1)
+    }, proxy ${cpu.proxy.toFixed(1)}, kinesis ${cpu.kinesis.toFixed(1)}, query ${
+      cpu.query.toFixed(1)
+    }; ${formatVerdict(result.verdict)}`,
   );
   const drain = drainAfter
     ? await drainStreams(ctx, userId, `step${rate}`, okAt.size, "the step's data")
@@ -786,6 +826,10 @@ async function loadBacklog(
 
 // ---------------------------------------------------------------- output
 
+function median(values: number[]): number {
+  return percentile(values.sort((a, b) => a - b), 0.5);
+}
+
 function rate(records: number, ms: number): string {
   return ms > 0 ? (records * 1000 / ms).toFixed(0) : "-";
 }
@@ -831,6 +875,8 @@ function printReport(results: EngineResult[], settings: Settings): void {
           "max ms",
           "commits",
           "batch ms p50/max",
+          "fetch/add/ckpt p50",
+          "CPU s prod/proxy/kin/query",
           "query RSS",
           "verdict",
         ],
@@ -846,6 +892,10 @@ function printReport(results: EngineResult[], settings: Settings): void {
           ms(s.freshness.at(-1) ?? NaN),
           String(s.commits),
           `${ms(percentile(s.batchMs, 0.5))}/${ms(s.batchMs.at(-1) ?? NaN)}`,
+          `${ms(s.phaseMs.fetch)}/${ms(s.phaseMs.addBatch)}/${ms(s.phaseMs.checkpoint)}`,
+          [s.cpu.producer, s.cpu.proxy, s.cpu.kinesis, s.cpu.query].map((c) => c.toFixed(1)).join(
+            "/",
+          ),
           mib(s.peakRssBytes),
           formatVerdict(s.verdict),
         ]),
