@@ -24,8 +24,8 @@ if (import.meta.main) {
   try {
     await Promise.all(streams.map(async (stream) => {
       await Promise.all((await listShards(kinesis, stream)).map(async (shard) => {
-        // Caught up, as the query's source decides it too.
-        for await (const page of readShard(kinesis, stream, shard.shardId)) {
+        // Until an empty answer at the tip: kinesalite always answers MillisBehindLatest 0.
+        for await (const page of readShard(kinesis, stream, shard.shardId, { untilEmpty: true })) {
           for (const r of page) bytes += r.Data?.byteLength ?? 0;
           records += page.length;
         }
