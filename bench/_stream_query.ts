@@ -45,9 +45,25 @@ export type QueryProcessEvent =
     /** After the commit, ms since the epoch. */
     committedAt: number;
     triggerMs: number;
+    /** The trigger's phases: fetching (latestOffset + getBatch), parse+clean+write (addBatch), checkpoint (walCommit + commitOffsets). */
+    fetchMs: number;
+    addBatchMs: number;
+    checkpointMs: number;
     rssBytes: number;
   }
   | { event: "done"; at: number; peakRssBytes: number; error?: string };
+
+/** CPU time (user + system) a process has used so far, in seconds; 0 when unknown. */
+export function cpuSeconds(pid: number | "self" = "self"): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /** The peak resident set size of this process so far (`VmHWM`), in bytes. */
 export function peakRss(pid: number | "self" = "self"): number {
@@ -86,6 +102,9 @@ if (import.meta.main) {
           startedAt: Date.parse(p.timestamp),
           committedAt: Date.now(),
           triggerMs: p.durationMs.triggerExecution,
+          fetchMs: p.durationMs.latestOffset + p.durationMs.getBatch,
+          addBatchMs: p.durationMs.addBatch,
+          checkpointMs: p.durationMs.walCommit + p.durationMs.commitOffsets,
           rssBytes: Deno.memoryUsage().rss,
         }),
     });

@@ -2,8 +2,9 @@
  * `deno task bench clean`: cleans 1,000,000 generated raw pin rows from
  * NDJSON to parquet with `cleanPin` (Polars), and in the same run the same
  * transformations written as SQL in DuckDB (`read_json` -> `COPY ... TO
- * parquet`), then prints both times and their ratio and checks that the
- * two outputs agree.
+ * parquet`), repeated (default 3 runs each, alternating which engine goes
+ * first), then prints every time, the per-run ratios and their median and
+ * range, and checks that the two outputs agree.
  *
  * The rows are resampled from the real rows in `../shared` when it exists
  * (perturbed: new index and unique_id, follower counts redrawn in every
@@ -22,11 +23,17 @@ import { mulberry32 } from "../lib/data/mod.ts";
 import { CATEGORIES, type PinRecord } from "../lib/records.ts";
 import { numberFlag, parseFlags, runMain } from "../cli/_args.ts";
 
-const USAGE = `Usage: deno task bench clean [--rows N]
+function medianOf(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const USAGE = `Usage: deno task bench clean [--rows N] [--repeat N]
 
 Cleans N generated raw pin rows (default 1000000) from NDJSON to parquet with
 pinstream's Polars cleaning, then with the same transformations in DuckDB SQL,
-and prints both times and the ratio.`;
+--repeat times each (alternating which goes first), and prints every time, the
+ratios and their spread.`;
 
 function sharedDir(): string | null {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -160,8 +167,14 @@ function seconds(ms: number): string {
 export async function run(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, {
     rows: { type: "string", value: "N", help: "raw pin rows to clean (default 1000000)" },
+    repeat: {
+      type: "string",
+      value: "N",
+      help: "runs of each engine, alternating which goes first (default 3)",
+    },
   }, USAGE);
   const rows = numberFlag("rows", flags.rows, { min: 1 }) ?? 1_000_000;
+  const repeat = numberFlag("repeat", flags.repeat, { min: 1 }) ?? 3;
   const shared = sharedDir();
   const templates = shared
     ? (await Deno.readTextFile(join(shared, "data", "pinterest", "pin.ndjson")))
@@ -172,7 +185,7 @@ export async function run(args: string[]): Promise<void> {
   const con = await instance.connect();
   try {
     const source = join(dir, "pin.ndjson");
-    let start = performance.now();
+    const start = performance.now();
     await generate(source, rows, templates);
     const size = (await Deno.stat(source)).size;
     console.log(
@@ -184,26 +197,52 @@ export async function run(args: string[]): Promise<void> {
     );
 
     const ours = join(dir, "polars.parquet");
-    start = performance.now();
-    const { df, nulled, invalid } = await cleanPin(
-      pl.scanJson(source, { schema: RAW_PIN_SCHEMA }),
-    );
-    df.writeParquet(ours, { compression: "snappy" });
-    const polarsMs = performance.now() - start;
-
     const theirs = join(dir, "duckdb.parquet");
-    start = performance.now();
-    await con.run(duckdbCleanPinSql(source, theirs));
-    const duckdbMs = performance.now() - start;
-
-    console.log(`polars (cleanPin, with counts): ${seconds(polarsMs)}`);
-    console.log(`duckdb (SQL, no counts):        ${seconds(duckdbMs)}`);
+    let counts: { nulled: unknown; invalid: unknown } | undefined;
+    const runPolars = async () => {
+      const start = performance.now();
+      const { df, nulled, invalid } = await cleanPin(
+        pl.scanJson(source, { schema: RAW_PIN_SCHEMA }),
+      );
+      df.writeParquet(ours, { compression: "snappy" });
+      counts = { nulled, invalid };
+      return performance.now() - start;
+    };
+    const runDuckdb = async () => {
+      const start = performance.now();
+      await con.run(duckdbCleanPinSql(source, theirs));
+      return performance.now() - start;
+    };
+    // Repeated, alternating which engine goes first, so that caches and
+    // other work on the machine weigh on both alike.
+    const polarsTimes: number[] = [];
+    const duckdbTimes: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      if (i % 2 === 0) {
+        polarsTimes.push(await runPolars());
+        duckdbTimes.push(await runDuckdb());
+      } else {
+        duckdbTimes.push(await runDuckdb());
+        polarsTimes.push(await runPolars());
+      }
+    }
+    const ratios = polarsTimes.map((p, i) => p / duckdbTimes[i]!);
+    const list = (v: number[]) => v.map((ms) => seconds(ms)).join(", ");
+    console.log(`polars (cleanPin, with counts): ${list(polarsTimes)}`);
+    console.log(`duckdb (SQL, no counts):        ${list(duckdbTimes)}`);
+    const polarsMs = medianOf(polarsTimes);
+    const duckdbMs = medianOf(duckdbTimes);
     console.log(
-      `ratio polars/duckdb: ${(polarsMs / duckdbMs).toFixed(2)} (${
-        polarsMs <= duckdbMs ? "ours no slower" : "ours slower"
-      })`,
+      `ratio polars/duckdb per run: ${ratios.map((r) => r.toFixed(2)).join(", ")}; ` +
+        `median ${(polarsMs / duckdbMs).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}-${
+          Math.max(...ratios).toFixed(2)
+        }); goal: below 1 (${
+          ratios.every((r) => r < 1) ? "met in every run" : "not met in every run"
+        })`,
     );
-    console.log(`nulled: ${JSON.stringify(nulled)}; invalid: ${JSON.stringify(invalid)}`);
+    console.log(
+      `nulled: ${JSON.stringify(counts?.nulled)}; invalid: ${JSON.stringify(counts?.invalid)}`,
+    );
 
     const differing = await con.runAndReadAll(`
       SELECT count(*) AS n FROM (

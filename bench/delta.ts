@@ -13,7 +13,8 @@
  *    reported, both for the load itself and for the full state (live files
  *    and txns read too).
  *
- * 3. Append throughput and commit latency on the local disk and on a local
+ * 3. The streaming append path (see {@linkcode streamingAppend}).
+ * 4. Append throughput and commit latency on the local disk and on a local
  *    S3 (moto's server, started on a free port when moto is importable):
  *    small appends, one commit each; the commit latency is the time from
  *    the data files being stored to the commit returning.
@@ -26,11 +27,13 @@ import { join } from "node:path";
 import pl from "nodejs-polars";
 import { DeltaTable, Snapshot } from "../lib/delta/mod.ts";
 import { createBucket, MOTO_PYTHON, startMoto } from "../tests/_s3.ts";
+import { DeltaSink } from "../lib/stream/sink.ts";
 import { CATEGORIES } from "../lib/records.ts";
 import { numberFlag, parseFlags, runMain, UsageError } from "../cli/_args.ts";
 
 const USAGE = `Usage: deno task bench delta [--rows N] [--batch N] [--commits N] [--loads N]
-                             [--store-commits N] [--only append|load|stores]
+                             [--store-commits N] [--stream-commits N] [--appends N]
+                             [--only append|load|stream|stores]
 
 Measures append throughput of cleaned-pin-like rows, snapshot load time
 of a small and a long-lived table, and append throughput and commit latency
@@ -202,6 +205,81 @@ async function storeComparison(dir: string, commits: number, batch: number): Pro
   }
 }
 
+/**
+ * 3. The streaming append path at 1,000 commits: what the sink does per
+ *    micro-batch (`DeltaSink.addBatch`: open the table, check the query's
+ *    txn, write the parquet file, commit with the txn, checkpoint when due)
+ *    on a table of `commits` streaming commits vs one of 10, alternating,
+ *    `appends` times each; "cold" opens a new sink each time (a query's first
+ *    batch after a start), "warm" reuses one (every later batch). Reference:
+ *    the same frames written as plain parquet with Polars alone, so the
+ *    Delta overhead is a ratio. Goal: 1,000 commits within 2x of 10 (mean,
+ *    checkpoints included).
+ */
+async function streamingAppend(dir: string, commits: number, appends: number): Promise<void> {
+  const rows = 1000;
+  const frame = pinFrame(rows);
+  const queryId = "00000000-0000-4000-8000-000000000000";
+  const build = async (path: string, n: number) => {
+    const sink = new DeltaSink(path);
+    for (let b = 0; b < n; b++) {
+      await sink.addBatch(queryId, b, frame.withColumns(pl.col("ind").add(b * rows)));
+    }
+    return n;
+  };
+  const small = join(dir, "stream-small");
+  const large = join(dir, "stream-large");
+  const plain = join(dir, "plain");
+  await Deno.mkdir(plain);
+  const t0 = performance.now();
+  const next = { [small]: await build(small, 10), [large]: await build(large, commits) };
+  console.log(
+    `\nstreaming append: tables of 10 and ${commits} streaming commits (txn each) built in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s; ${appends} appends of ${rows} rows per table and mode, alternating`,
+  );
+  const warmSinks = { [small]: new DeltaSink(small), [large]: new DeltaSink(large) };
+  const times: Record<string, number[]> = {};
+  for (let i = 0; i < appends; i++) {
+    for (const path of [small, large]) {
+      const label = path === small ? "10" : String(commits);
+      // Checkpoints fall on every 10th version: the order alternates so that both modes get them.
+      const modes = i % 2 === 0 ? ["cold", "warm"] : ["warm", "cold"];
+      for (const mode of modes) {
+        const batchId = next[path]!++;
+        const df = frame.withColumns(pl.col("ind").add(batchId * rows));
+        const sink = mode === "cold" ? new DeltaSink(path) : warmSinks[path]!;
+        const started = performance.now();
+        await sink.addBatch(queryId, batchId, df);
+        const ms = performance.now() - started;
+        (times[`${mode} ${label}`] ??= []).push(ms);
+        (times[`all ${label}`] ??= []).push(ms);
+      }
+    }
+    const started = performance.now();
+    frame.withColumns(pl.col("ind").add(i * rows)).writeParquet(join(plain, `${i}.parquet`));
+    (times["plain parquet"] ??= []).push(performance.now() - started);
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  for (const [key, values] of Object.entries(times)) {
+    console.log(
+      `${key.padEnd(16)} mean ${mean(values).toFixed(1).padStart(7)} ms  median ${
+        median(values).toFixed(1).padStart(7)
+      } ms  max ${Math.max(...values).toFixed(1).padStart(7)} ms`,
+    );
+  }
+  const ref = mean(times["plain parquet"]!);
+  const a = mean(times["all 10"]!);
+  const b = mean(times[`all ${commits}`]!);
+  console.log(
+    `streaming append (mean of every append, checkpoints included): ${commits}/10 commits ` +
+      `${(b / a).toFixed(2)}x: goal within 2x ${b / a <= 2 ? "met" : "not met"}; ` +
+      `Delta/plain parquet ${(a / ref).toFixed(1)}x at 10 commits, ${
+        (b / ref).toFixed(1)
+      }x at ${commits}`,
+  );
+}
+
 /** Runs the benchmark with command-line `args` (see `--help`). */
 export async function run(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, {
@@ -229,7 +307,18 @@ export async function run(args: string[]): Promise<void> {
     only: {
       type: "string",
       value: "PART",
-      help: "run one part: append, load or stores (default all)",
+      help: "run one part: append, load, stream or stores (default all)",
+    },
+    "stream-commits": {
+      type: "string",
+      value: "N",
+      help:
+        "streaming commits of the long table in the streaming-append run; 0 skips (default 1000)",
+    },
+    appends: {
+      type: "string",
+      value: "N",
+      help: "timed streaming appends per table and mode (default 20)",
     },
   }, USAGE);
   const rows = numberFlag("rows", flags.rows, { min: 1 }) ?? 1_000_000;
@@ -237,14 +326,19 @@ export async function run(args: string[]): Promise<void> {
   const commits = numberFlag("commits", flags.commits, { min: 1 }) ?? 1000;
   const loads = numberFlag("loads", flags.loads, { min: 1 }) ?? 50;
   const storeCommits = numberFlag("store-commits", flags["store-commits"], { min: 1 }) ?? 30;
-  const only = flags.only as string | undefined;
-  if (only !== undefined && !["append", "load", "stores"].includes(only)) {
-    throw new UsageError(`Invalid --only "${only}": expected append, load or stores`);
+  const streamCommits = numberFlag("stream-commits", flags["stream-commits"], { min: 0 }) ?? 1000;
+  const appends = numberFlag("appends", flags.appends, { min: 1 }) ?? 20;
+  const only = flags.only;
+  if (only !== undefined && !["append", "load", "stream", "stores"].includes(only)) {
+    throw new UsageError(`Invalid --only "${only}": expected append, load, stream or stores`);
   }
   const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-delta-" });
   try {
     if (!only || only === "append") await appendThroughput(dir, rows, batch);
     if (!only || only === "load") await snapshotLoads(dir, commits, loads);
+    if ((!only || only === "stream") && streamCommits > 0) {
+      await streamingAppend(dir, streamCommits, appends);
+    }
     if (!only || only === "stores") await storeComparison(dir, storeCommits, 1000);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

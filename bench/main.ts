@@ -10,8 +10,9 @@ import { runMain, UsageError } from "../cli/_args.ts";
 const BENCHES = {
   produce: "records/s into Kinesis through the API proxy vs the SDK directly; added latency",
   clean: "cleaning 1,000,000 pin rows with Polars vs the same SQL in DuckDB",
-  delta: "Delta append throughput; snapshot load at 10 vs 1,000 commits; local disk vs local S3",
-  stream: "end-to-end freshness and drain rate of the streaming queries",
+  delta:
+    "Delta append throughput; snapshot load and streaming append at 10 vs 1,000 commits; local disk vs local S3",
+  stream: "sustained rate with freshness, drain rate and memory of the streaming queries",
   analytics: "the nine gold answers from 100,000 silver rows per table, Polars vs DuckDB SQL",
 } as const;
 type BenchName = keyof typeof BENCHES;

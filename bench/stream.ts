@@ -1,116 +1,187 @@
 /**
- * `deno task bench stream`: the streaming queries' end-to-end freshness,
- * drain rate and memory, against the local Kinesis emulator.
+ * `deno task bench stream`: the streaming queries' sustained throughput with
+ * freshness, drain rate and memory, on kinesalite (fast, in memory) with
+ * kinesis-local figures side by side.
  *
- * 1. Freshness, per rate of `--rates` (rows/s summed over the pin, geo and
- *    user streams): rows are posted through the API proxy (`serveApi`) for
- *    `--warmup` (not measured) then `--duration`, while the three queries
- *    run in a process of their own (`bench/_stream_query.ts`, trigger
- *    `--trigger`). Each row carries a unique `ind` (pin: `index`). A row's
- *    freshness is the time from the API's 200 for the request that held it
- *    to the moment the Delta commit holding it is visible: the benchmark
- *    polls each table's `_delta_log` for the next `<version>.json` every
- *    10 ms (commits are created atomically, so a reader that lists the log
- *    then sees the row), and reads the `ind` column of the files the commit
- *    adds. p50/p99, committed rows/s, then the same streams drained again
- *    by a fresh available-now query process and by raw GetRecords calls
- *    (every shard in parallel, 10,000 a call, no pause): rows/s and ratio.
- * 2. Memory: a backlog loaded straight into the streams (SDK PutRecords of
- *    500), drained by an available-now query process whose peak RSS (VmHWM)
- *    is reported, for two backlog sizes with a small `maxRecordsPerFetch`
- *    (so that both span several batches: peak RSS should be flat), and for
- *    the largest with the default 10,000 (one batch holds more).
+ * Every part runs in a process of its own: Kinesis (the engine), the API
+ * proxy (`cli/api.ts`, the real `deno task api`), the producer
+ * (`bench/_stream_producer.ts`), the queries (`bench/_stream_query.ts` while
+ * posting, the real `cli/query.ts --trigger available-now` when draining) and
+ * the raw reader (`bench/_stream_raw.ts`). This process only watches the
+ * tables and keeps the books.
+ *
+ * 1. Throughput with freshness, per step of `--rates` (rows/s per stream,
+ *    posted to the pin, geo and user streams at once with PutRecords batches
+ *    every 50 ms): `--warmup` (not measured) then `--duration`. Each row
+ *    carries a unique `ind` (pin: `index`). A row's freshness runs from the
+ *    producer handing it to its client to the moment the Delta commit holding
+ *    it is visible (the `_delta_log/<version>.json` polled every 10 ms; the
+ *    `ind` column of the files it adds read). A step is met when the achieved
+ *    rate is within 5% of the target AND p99 < 1 s AND every acknowledged row
+ *    was committed; the sustained ceiling is the highest step met.
+ * 2. Drain: a backlog loaded straight into the streams (SDK PutRecords of
+ *    500), drained by `cli/query.ts --trigger available-now` and by raw
+ *    GetRecords, each timed from its process's spawn to its exit.
+ * 3. Memory: the drain query process's peak RSS (VmHWM) at each backlog size.
  *
  * @module
  */
 import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { join } from "node:path";
 import pl from "nodejs-polars";
-import { type ApiServer, serveApi } from "../lib/api/app.ts";
 import { streamNames, tableName } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { commitFileName, LOG_DIR, readCommit } from "../lib/delta/log.ts";
 import { dataFilePath } from "../lib/delta/read.ts";
 import { openStorage } from "../lib/delta/storage/mod.ts";
 import { DEFAULT_SOURCE_DIR } from "../lib/emit/mod.ts";
-import { deleteStream, ensureStreams, listShards } from "../lib/kinesis/admin.ts";
+import { deleteStream, ensureStreams } from "../lib/kinesis/admin.ts";
 import { createKinesisClient } from "../lib/kinesis/client.ts";
-import { readShard, readStreamRecords } from "../lib/kinesis/read.ts";
-import { type Emulator, startEmulator } from "../lib/kinesis/emulator.ts";
-import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
 import {
-  durationFlag,
-  numberFlag,
-  onShutdownSignal,
-  parseFlags,
-  UsageError,
-} from "../cli/_args.ts";
-import { peakRss, type QueryProcessEvent, type QueryProcessOptions } from "./_stream_query.ts";
+  type Emulator,
+  EMULATOR_ENGINES,
+  type EmulatorEngine,
+  freePort,
+  startEmulator,
+} from "../lib/kinesis/emulator.ts";
+import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
+import { durationFlag, onShutdownSignal, parseFlags, UsageError } from "../cli/_args.ts";
+import {
+  cpuSeconds,
+  peakRss,
+  type QueryProcessEvent,
+  type QueryProcessOptions,
+} from "./_stream_query.ts";
+import {
+  makeRow,
+  type ProducerEvent,
+  type ProducerOptions,
+  sleep,
+  wallNow,
+} from "./_stream_producer.ts";
+import {
+  drainVerdict,
+  formatVerdict,
+  MEMORY_LIMIT_BYTES,
+  memoryVerdict,
+  P99_LIMIT_MS,
+  percentile,
+  RATE_TOLERANCE,
+  type StepFigures,
+  stepVerdict,
+  sustainedCeiling,
+  type Verdict,
+} from "./_verdicts.ts";
 
-const USAGE =
-  `Usage: deno task bench stream [-- --rates 200,1000,5000 --duration 10s --trigger 250ms --backlog 3000,9000]
+export { postSteady } from "./_stream_producer.ts";
 
-Posts rows through the API proxy at steady rates while the pin, geo and user
-queries run in their own process, and measures freshness (API 200 -> Delta
-commit visible, p50/p99), committed rows/s, and the drain rate of a fresh
-available-now query against raw GetRecords on the same data. Then drains a
-backlog of two sizes and reports the query process's peak RSS.`;
+const USAGE = `Usage: deno task bench stream [-- options]
+
+Posts rows to the pin, geo and user streams at once through the API proxy at
+steady rates (rows/s per stream) while the queries run in their own process,
+and measures the achieved rate and freshness (producer hand-off -> Delta
+commit visible, p50/p99) per step; then drains a backlog with the real
+available-now query and with raw GetRecords (records/s, ratio) and reports
+the query process's peak RSS. By default on kinesalite, with a short
+kinesis-local run beside it. --quick: 10 s steps and a 10,000/50,000 backlog.`;
 
 const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
 const POLL_MS = 10;
-/** Requests in flight when posting: more only queues them in a saturated emulator. */
-const MAX_IN_FLIGHT = { single: 16, batch: 2 };
 const encoder = new TextEncoder();
+const ROOT = new URL("..", import.meta.url).pathname;
+const QUERY_MAIN = new URL("./_stream_query.ts", import.meta.url).pathname;
+const PRODUCER_MAIN = new URL("./_stream_producer.ts", import.meta.url).pathname;
+const RAW_MAIN = new URL("./_stream_raw.ts", import.meta.url).pathname;
+const QUERY_CLI = new URL("../cli/query.ts", import.meta.url).pathname;
+const API_CLI = new URL("../cli/api.ts", import.meta.url).pathname;
+
+/** What one engine is asked to run. */
+interface Plan {
+  engine: EmulatorEngine;
+  /** Rows/s per stream, one step each. */
+  rates: number[];
+  durationMs: number;
+  warmupMs: number;
+  /** Backlog sizes (records over the three streams), ascending; empty: none. */
+  backlog: number[];
+  /** Drain the last step's streams (when no backlog is loaded on this engine). */
+  drainLastStep: boolean;
+}
+
+interface Settings {
+  plans: Plan[];
+  triggerMs: number;
+  batch: boolean;
+  minFetchPeriodMs: number | undefined;
+  /** Write a CPU profile of each step's query process here. */
+  cpuProfDir: string | undefined;
+  quick: boolean;
+}
 
 /** Runs the benchmark with command-line `args` (see `--help`). */
 export async function run(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, {
+    engine: {
+      type: "string",
+      help:
+        "kinesalite, kinesis-local, or both (default: kinesalite, then a short kinesis-local run)",
+    },
+    quick: { type: "boolean", help: "10 s steps, 2 s warm-up, backlog 10000,50000" },
     rates: {
       type: "string",
       value: "LIST",
-      help: "rows/s over the three streams, comma-separated; none to skip (default 200,1000,5000)",
+      help: "rows/s per stream, comma-separated; none to skip (default 1000,2000,4000)",
     },
-    duration: { type: "string", help: "measured posting time per rate (default 10s)" },
-    warmup: { type: "string", help: "posting before the measurement, per rate (default 2s)" },
+    duration: { type: "string", help: "measured posting time per step (default 60s)" },
+    warmup: { type: "string", help: "posting before the measurement, per step (default 5s)" },
+    "local-duration": {
+      type: "string",
+      help:
+        "measured time of kinesis-local's single 1,000 rows/s step in the default run (default 20s)",
+    },
     trigger: { type: "string", help: "the queries' processing-time trigger (default 250ms)" },
     put: {
       type: "string",
       value: "MODE",
-      help: "single (PUT /record each row), batch (PUT /records every 50 ms per stream), " +
-        "or auto: single up to 200 rows/s, batch above (default auto)",
+      help: "batch (PUT /records every 50 ms per stream, default) or single (PUT /record per row)",
     },
     "min-fetch-period": {
       type: "string",
-      help: "the queries' least time between GetRecords per shard (default the query's, 400ms)",
+      help: "the queries' least time between GetRecords per shard (default the query's)",
     },
     backlog: {
       type: "string",
       value: "N,N",
       help: "backlog sizes in records over the three streams, ascending; 0 to skip " +
-        "(default 3000,9000)",
+        "(default 100000,1000000)",
     },
-    "backlog-fetch": {
+    "cpu-prof": {
       type: "string",
-      value: "N",
-      help: "maxRecordsPerFetch of the backlog size comparison (default 100)",
+      value: "DIR",
+      help: "write a CPU profile of each step's query process to DIR (deno --cpu-prof)",
     },
   }, USAGE);
-  const rates = flags.rates === "none" ? [] : String(flags.rates ?? "200,1000,5000").split(",")
-    .map((r) => Number(r.trim()));
-  if (rates.some((r) => !Number.isInteger(r) || r < 3 || r > 50_000)) {
-    throw new UsageError(`Invalid --rates "${flags.rates}": expected integers from 3 to 50000`);
+  const quick = flags.quick === true;
+  const rates = flags.rates === "none"
+    ? []
+    : String(flags.rates ?? "1000,2000,4000").split(",").map((r) => Number(r.trim()));
+  if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 50_000)) {
+    throw new UsageError(`Invalid --rates "${flags.rates}": expected integers from 1 to 50000`);
   }
-  const durationMs = durationFlag("duration", flags.duration) ?? 10_000;
-  const warmupMs = durationFlag("warmup", flags.warmup) ?? 2_000;
+  const durationMs = durationFlag("duration", flags.duration) ?? (quick ? 10_000 : 60_000);
+  const warmupMs = durationFlag("warmup", flags.warmup) ?? (quick ? 2_000 : 5_000);
+  const localDurationMs = durationFlag("local-duration", flags["local-duration"]) ??
+    (quick ? 10_000 : 20_000);
   const triggerMs = durationFlag("trigger", flags.trigger) ?? 250;
-  const put = String(flags.put ?? "auto");
-  if (!["auto", "single", "batch"].includes(put)) {
-    throw new UsageError(`Invalid --put "${put}": expected auto, single or batch`);
+  const put = String(flags.put ?? "batch");
+  if (!["single", "batch"].includes(put)) {
+    throw new UsageError(`Invalid --put "${put}": expected batch or single`);
   }
-  const minFetchPeriodMs = durationFlag("min-fetch-period", flags["min-fetch-period"]);
-  const backlog = flags.backlog === "0" ? [] : String(flags.backlog ?? "3000,9000").split(",")
-    .map((n) => Number(n.trim()));
+  const backlog = flags.backlog === "0"
+    ? []
+    : String(flags.backlog ?? (quick ? "10000,50000" : "100000,1000000")).split(",").map((n) =>
+      Number(n.trim())
+    );
   if (
     backlog.some((n) => !Number.isInteger(n) || n < 3 || n > 10_000_000) ||
     backlog.some((n, i) => i > 0 && n <= backlog[i - 1]!)
@@ -119,9 +190,39 @@ export async function run(args: string[]): Promise<void> {
       `Invalid --backlog "${flags.backlog}": expected ascending integers from 3 to 10000000`,
     );
   }
-  const backlogFetch =
-    numberFlag("backlog-fetch", flags["backlog-fetch"], { min: 1, max: 10_000 }) ??
-      100;
+  const engineFlag = String(flags.engine ?? "both");
+  if (engineFlag !== "both" && !EMULATOR_ENGINES.includes(engineFlag as EmulatorEngine)) {
+    throw new UsageError(
+      `Invalid --engine "${engineFlag}": expected ${EMULATOR_ENGINES.join(", ")} or both`,
+    );
+  }
+  const full = (engine: EmulatorEngine): Plan => ({
+    engine,
+    rates,
+    durationMs,
+    warmupMs,
+    backlog,
+    drainLastStep: backlog.length === 0,
+  });
+  const plans: Plan[] = engineFlag === "both"
+    ? [full("kinesalite"), {
+      // kinesis-local takes a few hundred records/s: one short step, its data drained.
+      engine: "kinesis-local",
+      rates: rates.length ? [rates[0]!] : [],
+      durationMs: localDurationMs,
+      warmupMs: Math.min(warmupMs, 2_000),
+      backlog: [],
+      drainLastStep: rates.length > 0,
+    }]
+    : [full(engineFlag as EmulatorEngine)];
+  const settings: Settings = {
+    plans,
+    triggerMs,
+    batch: put === "batch",
+    minFetchPeriodMs: durationFlag("min-fetch-period", flags["min-fetch-period"]),
+    cpuProfDir: flags["cpu-prof"] as string | undefined,
+    quick,
+  };
 
   const interrupt = new AbortController();
   const removeSignals = onShutdownSignal((s) => {
@@ -129,301 +230,140 @@ export async function run(args: string[]): Promise<void> {
     interrupt.abort(new Error(`Interrupted (${s})`));
   });
   const dir = await Deno.makeTempDir({ prefix: "pinstream-bench-stream-" });
-  const ctx: Context = {
+  const base: Base = {
     dir,
     signal: interrupt.signal,
     children: new Set(),
     source: await readSource(DEFAULT_SOURCE_DIR),
-    minFetchPeriodMs,
-  } as Context;
-  let emulator: Emulator | undefined;
-  let api: ApiServer | undefined;
+    settings,
+  };
+  console.log(
+    `${navigator.hardwareConcurrency} CPUs, load average ${loadAverage()}; trigger ${triggerMs} ms; ` +
+      `figures are depressed on a shared machine: final figures need a quiet one`,
+  );
+  const results: EngineResult[] = [];
   try {
-    emulator = await startEmulator();
-    ctx.endpoint = emulator.endpoint;
-    ctx.kinesis = createKinesisClient({ endpoint: emulator.endpoint, maxAttempts: 5 });
-    api = serveApi(ctx.kinesis);
-    ctx.apiUrl = api.url;
-    console.log(
-      `kinesis-local ${emulator.version} (hosted by ${emulator.host}), API proxy at ${api.url}, ` +
-        `queries in a child process; trigger ${triggerMs} ms, minFetchPeriod ${
-          minFetchPeriodMs ?? "400 (default)"
-        } ms; ${navigator.hardwareConcurrency} CPUs, load average ${loadAverage()}`,
-    );
-
-    const rateResults: RateResult[] = [];
-    for (const rate of rates) {
-      const batch = put === "batch" || (put === "auto" && rate > 200);
-      console.log(
-        `\n-- ${rate} rows/s for ${warmupMs / 1000}+${durationMs / 1000} s, ${
-          batch ? "PUT /records batches every 50 ms" : "PUT /record per row"
-        }`,
-      );
-      rateResults.push(await ratePhase(ctx, { rate, batch, durationMs, warmupMs, triggerMs }));
-    }
-    if (rateResults.length) printRates(rateResults, triggerMs);
-
-    const backlogResults = backlog.length ? await backlogPhase(ctx, backlog, backlogFetch) : [];
-    if (backlogResults.length) printBacklog(backlogResults);
-
-    printGoals(rateResults, backlogResults, triggerMs);
-    console.log(
-      `load average at the end: ${loadAverage()} (other work on the machine slows the emulator)`,
-    );
+    for (const plan of plans) results.push(await runEngine(base, plan));
+    printReport(results, settings);
+    console.log(`\nload average at the end: ${loadAverage()}`);
   } finally {
     removeSignals();
-    await Promise.all([...ctx.children].map((c) => c.kill()));
-    await api?.shutdown().catch(() => {});
-    ctx.kinesis?.destroy();
-    await emulator?.stop();
+    await Promise.all([...base.children].map((c) => c.kill()));
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   if (interrupt.signal.aborted) throw interrupt.signal.reason;
 }
 
-interface Context {
+interface Base {
   dir: string;
+  signal: AbortSignal;
+  children: Set<Child>;
+  source: SourceTables;
+  settings: Settings;
+}
+
+interface Context extends Base {
+  engine: EmulatorEngine;
   endpoint: string;
+  /** The emulator's process. */
+  kinesisPid: number;
+  proxy: Child;
   kinesis: KinesisClient;
   apiUrl: string;
-  signal: AbortSignal;
-  children: Set<QueryProcess>;
-  source: SourceTables;
-  minFetchPeriodMs: number | undefined;
 }
 
-// ---------------------------------------------------------------- records
-
-/** Row `n` of a phase: kind `n % 3`, a source row, and `ind` (pin: `index`) set to `n`. */
-function makeRow(source: SourceTables, n: number): { kind: RecordKind; data: unknown } {
-  const kind = RECORD_KINDS[n % RECORD_KINDS.length]!;
-  const rows = source[kind];
-  const row = rows[Math.floor(n / RECORD_KINDS.length) % rows.length] as Record<string, unknown>;
-  return { kind, data: kind === "pin" ? { ...row, index: n } : { ...row, ind: n } };
+interface EngineResult {
+  engine: EmulatorEngine;
+  label: string;
+  plan: Plan;
+  steps: StepResult[];
+  drains: DrainResult[];
 }
 
-// ---------------------------------------------------------------- posting
-
-/** Options of {@linkcode postSteady}. */
-export interface PostOptions {
-  rate: number;
-  durationMs: number;
-  batch: boolean;
-  /** First row number. */
-  from: number;
-  /** Row number -> performance.now() of the 200 that acknowledged it. */
-  okAt: Map<number, number>;
-}
-
-/**
- * Posts rows through the API at `rate` for `durationMs`; returns the next row
- * number and failures. Nothing is sent after `durationMs`: a saturated
- * emulator must not stretch the posting (rows due but not sent by then are
- * skipped, not posted late); only the requests in flight at the end finish.
- */
-export async function postSteady(
-  ctx: Pick<Context, "apiUrl" | "signal" | "source">,
-  streams: Record<RecordKind, string>,
-  options: PostOptions,
-): Promise<{ next: number; failed: number }> {
-  const { rate, durationMs, batch, okAt } = options;
-  const tickMs = batch ? 50 : 5;
-  const inFlight = new Set<Promise<void>>();
-  let failed = 0;
-  const t0 = performance.now();
-  const end = t0 + durationMs;
-  const open = () => performance.now() < end && !ctx.signal.aborted;
-  /** Starts `task` once a slot is free; false (nothing started) when the window closed meanwhile. */
-  const launch = async (task: () => Promise<number>): Promise<boolean> => {
-    while (inFlight.size >= MAX_IN_FLIGHT[batch ? "batch" : "single"]) await Promise.race(inFlight);
-    if (!open()) return false;
-    const p = task().then((f) => void (failed += f)).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    return true;
-  };
-  let next = options.from;
-  posting: while (open()) {
-    const due = options.from + Math.floor((performance.now() - t0) / 1000 * rate);
-    if (batch) {
-      const byKind = new Map<RecordKind, { n: number; data: unknown }[]>();
-      for (; next < due; next++) {
-        const { kind, data } = makeRow(ctx.source, next);
-        if (!byKind.has(kind)) byKind.set(kind, []);
-        byKind.get(kind)!.push({ n: next, data });
-      }
-      for (const [kind, rows] of byKind) {
-        for (let i = 0; i < rows.length; i += 500) {
-          const chunk = rows.slice(i, i + 500);
-          if (!(await launch(() => putBatch(ctx, streams[kind], chunk, okAt)))) break posting;
-        }
-      }
-    } else {
-      while (next < due && open()) {
-        const n = next++;
-        const { kind, data } = makeRow(ctx.source, n);
-        if (!(await launch(() => putOne(ctx, streams[kind], n, data, okAt)))) break posting;
-      }
+async function runEngine(base: Base, plan: Plan): Promise<EngineResult> {
+  let emulator: Emulator | undefined;
+  let kinesis: KinesisClient | undefined;
+  let proxy: Child | undefined;
+  try {
+    emulator = await startEmulator({ engine: plan.engine });
+    kinesis = createKinesisClient({ endpoint: emulator.endpoint, maxAttempts: 5 });
+    const port = freePort();
+    let onListening!: () => void;
+    const listening = new Promise<void>((r) => onListening = r);
+    proxy = new Child(base, [
+      "run",
+      "-A",
+      API_CLI,
+      "--port",
+      String(port),
+      "--endpoint",
+      emulator.endpoint,
+      "--quiet",
+    ], (line) => {
+      if (line.startsWith("API proxy listening")) onListening();
+    });
+    await Promise.race([
+      listening,
+      proxy.exited.then((c) => {
+        throw new Error(`The API proxy exited (${c}) before listening\n${proxy!.stderrTail}`);
+      }),
+    ]);
+    const label = `${emulator.engine} ${emulator.version} (hosted by ${emulator.host})`;
+    console.log(
+      `\n=== ${label}; API proxy (cli/api.ts) at http://127.0.0.1:${port}, producer, queries ` +
+        `and raw reader in processes of their own`,
+    );
+    const ctx: Context = {
+      ...base,
+      engine: plan.engine,
+      endpoint: emulator.endpoint,
+      kinesisPid: emulator.pid,
+      proxy,
+      kinesis,
+      apiUrl: `http://127.0.0.1:${port}`,
+    };
+    const steps: StepResult[] = [];
+    const drains: DrainResult[] = [];
+    for (const [i, rate] of plan.rates.entries()) {
+      const last = i === plan.rates.length - 1;
+      const step = await stepPhase(ctx, plan, rate, last && plan.drainLastStep);
+      steps.push(step.result);
+      if (step.drain) drains.push(step.drain);
     }
-    await sleep(tickMs, ctx.signal);
+    if (plan.backlog.length) drains.push(...await backlogPhase(ctx, plan.backlog));
+    return { engine: plan.engine, label, plan, steps, drains };
+  } finally {
+    await proxy?.kill();
+    kinesis?.destroy();
+    await emulator?.stop();
   }
-  await Promise.all(inFlight);
-  return { next, failed };
 }
 
-async function apiPut(
-  ctx: Pick<Context, "apiUrl" | "signal">,
-  path: string,
-  body: unknown,
-): Promise<Response> {
-  return await fetch(`${ctx.apiUrl}${path}`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(30_000)]),
-  });
-}
+// ---------------------------------------------------------------- child processes
 
-/** One row with `PUT /streams/{s}/record`, retried; returns 1 when it failed for good. */
-async function putOne(
-  ctx: Pick<Context, "apiUrl" | "signal">,
-  stream: string,
-  n: number,
-  data: unknown,
-  okAt: Map<number, number>,
-): Promise<number> {
-  const PartitionKey = crypto.randomUUID();
-  for (let attempt = 0; attempt < 5 && !ctx.signal.aborted; attempt++) {
-    try {
-      const res = await apiPut(ctx, `/streams/${stream}/record`, {
-        StreamName: stream,
-        Data: data,
-        PartitionKey,
-      });
-      await res.body?.cancel();
-      if (res.ok) {
-        okAt.set(n, performance.now());
-        return 0;
-      }
-    } catch { /* retried */ }
-    await sleep(100 * 2 ** attempt, ctx.signal);
-  }
-  return 1;
-}
-
-/** Rows with `PUT /streams/{s}/records` (PutRecords), failed entries retried; returns failures. */
-async function putBatch(
-  ctx: Pick<Context, "apiUrl" | "signal">,
-  stream: string,
-  rows: { n: number; data: unknown }[],
-  okAt: Map<number, number>,
-): Promise<number> {
-  let pending = rows.map((r) => ({ ...r, key: crypto.randomUUID() }));
-  for (let attempt = 0; attempt < 5 && pending.length && !ctx.signal.aborted; attempt++) {
-    try {
-      const res = await apiPut(ctx, `/streams/${stream}/records`, {
-        StreamName: stream,
-        Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.key })),
-      });
-      if (res.ok) {
-        const out = await res.json() as { Records?: { ErrorCode?: string }[] };
-        const now = performance.now();
-        const retry: typeof pending = [];
-        pending.forEach((r, i) => {
-          if (out.Records?.[i]?.ErrorCode === undefined) okAt.set(r.n, now);
-          else retry.push(r);
-        });
-        pending = retry;
-        if (!pending.length) return 0;
-      } else {
-        await res.body?.cancel();
-      }
-    } catch { /* retried */ }
-    await sleep(100 * 2 ** attempt, ctx.signal);
-  }
-  return pending.length;
-}
-
-/** Loads `count` rows from `from` straight into the streams with PutRecords of 500, 3 in flight. */
-async function loadBacklog(
-  ctx: Context,
-  streams: Record<RecordKind, string>,
-  from: number,
-  count: number,
-): Promise<number> {
-  let bytes = 0;
-  const chunks: { stream: string; records: Uint8Array[] }[] = [];
-  const byKind = new Map<RecordKind, Uint8Array[]>();
-  for (let n = from; n < from + count; n++) {
-    const { kind, data } = makeRow(ctx.source, n);
-    const b = encoder.encode(JSON.stringify(data));
-    bytes += b.byteLength;
-    if (!byKind.has(kind)) byKind.set(kind, []);
-    const list = byKind.get(kind)!;
-    list.push(b);
-    if (list.length === 500) {
-      chunks.push({ stream: streams[kind], records: list });
-      byKind.set(kind, []);
-    }
-  }
-  for (const [kind, list] of byKind) {
-    if (list.length) chunks.push({ stream: streams[kind], records: list });
-  }
-  let i = 0;
-  await Promise.all(Array.from({ length: 3 }, async () => {
-    while (i < chunks.length && !ctx.signal.aborted) {
-      const { stream, records } = chunks[i++]!;
-      let pending = records;
-      while (pending.length && !ctx.signal.aborted) {
-        const out = await ctx.kinesis.send(
-          new PutRecordsCommand({
-            StreamName: stream,
-            Records: pending.map((Data) => ({ Data, PartitionKey: crypto.randomUUID() })),
-          }),
-          { abortSignal: ctx.signal },
-        );
-        pending = pending.filter((_, j) => out.Records?.[j]?.ErrorCode !== undefined);
-        if (pending.length) await sleep(200, ctx.signal);
-      }
-    }
-  }));
-  return bytes;
-}
-
-// ---------------------------------------------------------------- the query process
-
-/** The queries' process (`bench/_stream_query.ts`), its events and peak RSS. */
-class QueryProcess {
-  readonly events: QueryProcessEvent[] = [];
-  readonly ready: Promise<void>;
+/** A Deno child process: its stdout lines, the tail of its stderr, its sampled peak RSS. */
+class Child {
   readonly exited: Promise<number>;
   #child: Deno.ChildProcess;
   #stderr: string[] = [];
-  #sampledPeak = 0;
+  #peak = 0;
+  #cpu = 0;
   #running = true;
 
-  constructor(ctx: Context, options: Omit<QueryProcessOptions, "endpoint">) {
-    const main = new URL("./_stream_query.ts", import.meta.url).pathname;
-    const full: QueryProcessOptions = { ...options, endpoint: ctx.endpoint };
+  constructor(base: Pick<Base, "children">, args: string[], onLine: (line: string) => void) {
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", main, JSON.stringify(full)],
-      cwd: new URL("..", import.meta.url).pathname,
+      args,
+      cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    ctx.children.add(this);
-    // A fallback when the process dies before reporting its own peak.
+    base.children.add(this);
+    // VmHWM only grows: the last sample before exit is the process's peak.
     const sampler = setInterval(() => {
-      this.#sampledPeak = Math.max(this.#sampledPeak, peakRss(this.#child.pid));
-    }, 50);
-    let onReady!: () => void;
-    let onFail!: (e: Error) => void;
-    this.ready = new Promise((res, rej) => [onReady, onFail] = [res, rej]);
-    const out = lines(this.#child.stdout, (line) => {
-      if (!line.startsWith("{")) return;
-      const e = JSON.parse(line) as QueryProcessEvent;
-      this.events.push(e);
-      if (e.event === "ready") onReady();
-    });
+      this.#peak = Math.max(this.#peak, peakRss(this.#child.pid));
+      this.#cpu = Math.max(this.#cpu, cpuSeconds(this.#child.pid));
+    }, 100);
+    const out = lines(this.#child.stdout, onLine);
     const err = lines(this.#child.stderr, (line) => {
       this.#stderr.push(line);
       if (this.#stderr.length > 20) this.#stderr.shift();
@@ -432,10 +372,7 @@ class QueryProcess {
       clearInterval(sampler);
       this.#running = false;
       await Promise.allSettled([out, err]);
-      ctx.children.delete(this);
-      onFail(
-        new Error(`The query process exited (${s.code}) before it was ready\n${this.stderrTail}`),
-      );
+      base.children.delete(this);
       return s.code;
     });
   }
@@ -444,39 +381,75 @@ class QueryProcess {
     return this.#stderr.join("\n");
   }
 
-  /** The peak RSS: VmHWM as the process reported it on exit, else the largest sampled. */
-  get peakRssBytes(): number {
-    const done = this.events.find((e) => e.event === "done");
-    return done && done.event === "done" ? done.peakRssBytes : this.#sampledPeak;
+  /** CPU seconds used: now while it runs, the last sample (within 100 ms of the end) after. */
+  get cpuSeconds(): number {
+    return this.#running ? Math.max(this.#cpu, cpuSeconds(this.#child.pid)) : this.#cpu;
   }
 
-  get error(): string | undefined {
-    const done = this.events.find((e) => e.event === "done");
-    return done && done.event === "done" ? done.error : undefined;
+  /** The largest VmHWM sampled (every 100 ms). */
+  get sampledPeakRss(): number {
+    return this.#peak;
+  }
+
+  signal(signal: Deno.Signal): void {
+    if (!this.#running) return;
+    try {
+      this.#child.kill(signal);
+    } catch { /* gone */ }
+  }
+
+  /** Stops the process: SIGTERM, then SIGKILL after 5 s. */
+  async kill(): Promise<void> {
+    if (!this.#running) return;
+    this.signal("SIGTERM");
+    const timer = setTimeout(() => this.signal("SIGKILL"), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The step queries' process (`bench/_stream_query.ts`) and its events. */
+class QueryProcess {
+  readonly events: QueryProcessEvent[] = [];
+  readonly ready: Promise<void>;
+  readonly child: Child;
+
+  constructor(ctx: Context, options: Omit<QueryProcessOptions, "endpoint">, profDir?: string) {
+    const full: QueryProcessOptions = { ...options, endpoint: ctx.endpoint };
+    let onReady!: () => void;
+    this.child = new Child(ctx, [
+      "run",
+      "-A",
+      ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
+      QUERY_MAIN,
+      JSON.stringify(full),
+    ], (line) => {
+      if (!line.startsWith("{")) return;
+      const e = JSON.parse(line) as QueryProcessEvent;
+      this.events.push(e);
+      if (e.event === "ready") onReady();
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      this.child.exited.then((c) =>
+        reject(
+          new Error(
+            `The query process exited (${c}) before it was ready\n${this.child.stderrTail}`,
+          ),
+        )
+      );
+    });
+    this.ready.catch(() => {});
   }
 
   get batches(): Extract<QueryProcessEvent, { event: "batch" }>[] {
     return this.events.filter((e) => e.event === "batch");
   }
 
-  /** Asks the queries to stop (the batch in progress commits). */
-  stop(): void {
-    if (this.#running) this.#child.kill("SIGINT");
-  }
-
-  /** Stops the process: SIGTERM, then SIGKILL after 5 s. */
-  async kill(): Promise<void> {
-    if (!this.#running) return;
-    try {
-      this.#child.kill("SIGTERM");
-    } catch { /* gone */ }
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, 5_000);
-    await this.exited;
-    clearTimeout(timer);
+  /** The peak RSS: VmHWM as the process reported it on exit, else the largest sampled. */
+  get peakRssBytes(): number {
+    const done = this.events.find((e) => e.event === "done");
+    return done && done.event === "done" ? done.peakRssBytes : this.child.sampledPeakRss;
   }
 }
 
@@ -492,9 +465,9 @@ async function lines(stream: ReadableStream<Uint8Array>, fn: (line: string) => v
 
 // ---------------------------------------------------------------- watching the tables
 
-/** Polls the tables' logs for new commits and notes when each row became visible. */
+/** Polls the tables' logs for new commits and notes when each row became visible (wall clock). */
 class TableWatch {
-  /** Row number -> performance.now() when its commit was first seen. */
+  /** Row number -> wall-clock ms when its commit was first seen. */
   readonly visibleAt = new Map<number, number>();
   commits = 0;
   #stopped = false;
@@ -514,7 +487,7 @@ class TableWatch {
         await sleep(POLL_MS, signal);
         continue;
       }
-      const seen = performance.now();
+      const seen = wallNow();
       const commit = await readCommit(openStorage(table), version);
       for (const add of commit?.adds ?? []) {
         const df = pl.readParquet(dataFilePath(table, add.path), { columns: ["ind"] });
@@ -534,290 +507,340 @@ class TableWatch {
   }
 }
 
-// ---------------------------------------------------------------- raw drain
-
-/** Reads every shard of the streams from TRIM_HORIZON to the tip, all in parallel. */
-async function rawDrain(
-  kinesis: KinesisClient,
-  streams: string[],
-): Promise<{ records: number; bytes: number; ms: number }> {
-  const t0 = performance.now();
-  let records = 0;
-  let bytes = 0;
-  await Promise.all(streams.map(async (stream) => {
-    await Promise.all((await listShards(kinesis, stream)).map(async (shard) => {
-      // Caught up, as the query's source decides it too.
-      for await (const page of readShard(kinesis, stream, shard.shardId)) {
-        for (const r of page) bytes += r.Data?.byteLength ?? 0;
-        records += page.length;
+/** Rows committed to the tables: the `numRecords` of every file added, over the whole log. */
+async function committedRows(tablePaths: string[]): Promise<number> {
+  let rows = 0;
+  for (const table of tablePaths) {
+    const storage = openStorage(table);
+    for (let v = 0;; v++) {
+      const commit = await readCommit(storage, v);
+      if (!commit) break;
+      for (const add of commit.adds) {
+        rows += Number(JSON.parse(add.stats ?? "{}").numRecords ?? 0);
       }
-    }));
-  }));
-  return { records, bytes, ms: performance.now() - t0 };
-}
-
-/**
- * The measured rows (from `from`) acknowledged but never seen in a table,
- * split by whether the stream holds them: every shard read back from
- * TRIM_HORIZON until an empty answer at the tip.
- */
-async function missingRows(
-  kinesis: KinesisClient,
-  streams: Record<RecordKind, string>,
-  okAt: Map<number, number>,
-  watch: TableWatch,
-  from: number,
-): Promise<{ fromStream: number; sample: number[] }> {
-  const inStream = new Set<number>();
-  const decoder = new TextDecoder();
-  for (const stream of Object.values(streams)) {
-    for (const r of await readStreamRecords(kinesis, stream, { untilEmpty: true })) {
-      const row = JSON.parse(decoder.decode(r.Data)) as { ind?: number; index?: number };
-      inStream.add(Number(row.ind ?? row.index));
     }
   }
-  const missing = [...okAt.keys()].filter((n) => n >= from && !watch.visibleAt.has(n));
-  return {
-    fromStream: missing.filter((n) => !inStream.has(n)).length,
-    sample: missing.slice(0, 5),
-  };
+  return rows;
 }
 
-interface DrainResult {
-  /** Rows committed by the available-now queries. */
-  rows: number;
-  batches: number;
-  maxBatchRows: number;
-  /** First trigger start to last commit, over the three queries. */
-  ms: number;
-  peakRssBytes: number;
-  raw: { records: number; bytes: number; ms: number };
+function tablePaths(lakehouseDir: string, userId: string): string[] {
+  return RECORD_KINDS.map((k) => join(lakehouseDir, "default", tableName(userId, k)));
 }
 
-/** Drains the streams of `userId` with a fresh available-now query process, then raw. */
-async function drain(
-  ctx: Context,
-  userId: string,
-  label: string,
-  maxRecordsPerFetch?: number,
-): Promise<DrainResult> {
-  const q = new QueryProcess(ctx, {
-    userId,
-    lakehouseDir: join(ctx.dir, userId, `${label}-lakehouse`),
-    checkpointDir: join(ctx.dir, userId, `${label}-checkpoints`),
-    trigger: "available-now",
-    minFetchPeriodMs: ctx.minFetchPeriodMs,
-    maxRecordsPerFetch,
-  });
-  q.ready.catch(() => {});
-  const code = await q.exited;
-  if (code !== 0 || q.error) {
-    throw new Error(`The drain query failed (${code}): ${q.error ?? q.stderrTail}`);
-  }
-  const batches = q.batches;
-  const start = Math.min(...batches.map((b) => b.startedAt));
-  const end = Math.max(...batches.map((b) => b.committedAt));
-  const raw = await rawDrain(ctx.kinesis, Object.values(streamNames(userId)));
-  return {
-    rows: batches.reduce((n, b) => n + b.rows, 0),
-    batches: batches.length,
-    maxBatchRows: Math.max(0, ...batches.map((b) => b.rows)),
-    ms: batches.length ? end - start : 0,
-    peakRssBytes: q.peakRssBytes,
-    raw,
-  };
-}
+// ---------------------------------------------------------------- steps
 
-// ---------------------------------------------------------------- steady rates
-
-interface RateResult {
-  rate: number;
-  batch: boolean;
-  shards: number;
-  postedPerSecond: number;
+interface StepResult extends StepFigures {
+  /** Rows handed to the client in the window but never acknowledged. */
   failed: number;
-  measured: number;
-  /** Acknowledged rows never seen in a table (absentFromStream of them not even in the stream). */
-  missing: number;
-  /** Acknowledged by the API but absent from the stream read back from TRIM_HORIZON: the emulator's. */
-  absentFromStream: number;
+  /** Sorted freshness of the measured rows, ms. */
   freshness: number[];
-  committedPerSecond: number;
+  committedPerStream: number;
   commits: number;
   /** triggerExecution of the query's batches, sorted. */
   batchMs: number[];
+  /** Median phase times of the query's batches: fetching, parse+clean+write, checkpoint. */
+  phaseMs: { fetch: number; addBatch: number; checkpoint: number };
+  /** CPU seconds each process used during the step (warm-up included). */
+  cpu: { producer: number; proxy: number; kinesis: number; query: number };
   peakRssBytes: number;
-  drain: DrainResult;
+  verdict: Verdict;
 }
 
-async function ratePhase(
+async function stepPhase(
   ctx: Context,
-  o: { rate: number; batch: boolean; durationMs: number; warmupMs: number; triggerMs: number },
-): Promise<RateResult> {
-  const userId = `benchrate${o.rate}`;
-  const described = await ensureStreams(ctx.kinesis, userId);
+  plan: Plan,
+  rate: number,
+  drainAfter: boolean,
+): Promise<{ result: StepResult; drain?: DrainResult }> {
+  const { triggerMs, batch, minFetchPeriodMs, cpuProfDir } = ctx.settings;
+  const userId = `bench${ctx.engine === "kinesalite" ? "kl" : "local"}${rate}`;
+  console.log(
+    `\n-- ${rate} rows/s per stream (${rate * 3} over the three) for ${plan.warmupMs / 1000}+${
+      plan.durationMs / 1000
+    } s, ${batch ? "PutRecords batches every 50 ms" : "PUT /record per row"}`,
+  );
+  await ensureStreams(ctx.kinesis, userId);
   const streams = streamNames(userId);
   const lakehouseDir = join(ctx.dir, userId, "lakehouse");
+  const profDir = cpuProfDir ? join(cpuProfDir, `${ctx.engine}-${rate}`) : undefined;
   const query = new QueryProcess(ctx, {
     userId,
     lakehouseDir,
     checkpointDir: join(ctx.dir, userId, "checkpoints"),
-    trigger: o.triggerMs,
-    minFetchPeriodMs: ctx.minFetchPeriodMs,
-  });
+    trigger: triggerMs,
+    minFetchPeriodMs,
+  }, profDir);
   await query.ready;
-  const watch = new TableWatch(
-    RECORD_KINDS.map((k) => join(lakehouseDir, "default", tableName(userId, k))),
-    ctx.signal,
-  );
+  const cpu0 = { proxy: ctx.proxy.cpuSeconds, kinesis: cpuSeconds(ctx.kinesisPid) };
+  const watch = new TableWatch(tablePaths(lakehouseDir, userId), ctx.signal);
   const okAt = new Map<number, number>();
-  const warm = await postSteady(ctx, streams, { ...o, durationMs: o.warmupMs, from: 0, okAt });
-  const m0 = performance.now();
-  const measured = await postSteady(ctx, streams, { ...o, from: warm.next, okAt });
-  // The window is the posting time; requests still in flight after it count as late, not slow.
-  const m1 = m0 + o.durationMs;
+  let window: Extract<ProducerEvent, { event: "window" }> | undefined;
+  let producerError: string | undefined;
+  const producerOptions: ProducerOptions = {
+    apiUrl: ctx.apiUrl,
+    userId,
+    ratePerStream: rate,
+    warmupMs: plan.warmupMs,
+    durationMs: plan.durationMs,
+    batch,
+  };
+  const producer = new Child(
+    ctx,
+    ["run", "-A", PRODUCER_MAIN, JSON.stringify(producerOptions)],
+    (line) => {
+      if (!line.startsWith("{")) return;
+      const e = JSON.parse(line) as ProducerEvent;
+      if (e.event === "acks") { for (const n of e.rows) okAt.set(n, e.handedAt); }
+      else if (e.event === "window") window = e;
+      else if (e.event === "done") producerError = e.error;
+    },
+  );
+  const code = await producer.exited;
+  if (code !== 0 || !window) {
+    throw new Error(
+      `The producer failed (${code}): ${producerError ?? producer.stderrTail}`,
+    );
+  }
   // Every acknowledged row should become visible; give up 30 s after the last answer.
   const deadline = performance.now() + 30_000;
   while (performance.now() < deadline && !ctx.signal.aborted) {
     if ([...okAt.keys()].every((n) => watch.visibleAt.has(n))) break;
     await sleep(50, ctx.signal);
   }
-  query.stop();
-  await query.exited;
+  const cpu = {
+    producer: producer.cpuSeconds,
+    proxy: ctx.proxy.cpuSeconds - cpu0.proxy,
+    kinesis: cpuSeconds(ctx.kinesisPid) - cpu0.kinesis,
+    query: query.child.cpuSeconds,
+  };
+  query.child.signal("SIGINT");
+  await query.child.exited;
   await watch.stop();
   if (ctx.signal.aborted) throw ctx.signal.reason;
 
+  const w = window;
   const freshness: number[] = [];
   let missing = 0;
-  let postedInWindow = 0;
-  for (const [n, ok] of okAt) {
-    if (n < warm.next) continue;
-    if (ok <= m1) postedInWindow++;
+  let acked = 0;
+  for (const [n, handed] of okAt) {
+    if (n < w.from) continue;
+    acked++;
     const seen = watch.visibleAt.get(n);
     if (seen === undefined) missing++;
-    else freshness.push(seen - ok);
+    else freshness.push(seen - handed);
   }
   freshness.sort((a, b) => a - b);
-  const absent = missing ? await missingRows(ctx.kinesis, streams, okAt, watch, warm.next) : null;
-  const windowS = (m1 - m0) / 1000;
-  const committedInWindow = [...watch.visibleAt.values()].filter((t) => t >= m0 && t <= m1).length;
-  const drained = await drain(ctx, userId, "drain");
-  // The emulator allows few on-demand streams: this phase's go before the next.
-  await Promise.all(Object.values(streams).map((s) => deleteStream(ctx.kinesis, s)));
-  const result: RateResult = {
-    rate: o.rate,
-    batch: o.batch,
-    shards: Object.values(described).reduce((n, d) => n + d.shards.length, 0),
-    postedPerSecond: postedInWindow / windowS,
-    failed: measured.failed + warm.failed,
-    measured: freshness.length + missing,
+  const windowS = plan.durationMs / 1000;
+  const committedInWindow = [...watch.visibleAt.entries()]
+    .filter(([n, t]) => n >= w.from && t >= w.start && t <= w.end).length;
+  const figures: StepFigures = {
+    targetPerStream: rate,
+    achievedPerStream: acked / windowS / RECORD_KINDS.length,
+    p99Ms: percentile(freshness, 0.99),
     missing,
-    absentFromStream: absent?.fromStream ?? 0,
+    rows: acked,
+  };
+  const result: StepResult = {
+    ...figures,
+    failed: w.next - w.from - acked,
     freshness,
-    committedPerSecond: committedInWindow / windowS,
+    committedPerStream: committedInWindow / windowS / RECORD_KINDS.length,
     commits: watch.commits,
     batchMs: query.batches.map((b) => b.triggerMs).sort((a, b) => a - b),
+    phaseMs: {
+      fetch: median(query.batches.map((b) => b.fetchMs)),
+      addBatch: median(query.batches.map((b) => b.addBatchMs)),
+      checkpoint: median(query.batches.map((b) => b.checkpointMs)),
+    },
+    cpu,
     peakRssBytes: query.peakRssBytes,
-    drain: drained,
+    verdict: stepVerdict(figures),
   };
   console.log(
-    `posted ${result.postedPerSecond.toFixed(0)} rows/s, committed ${
-      result.committedPerSecond.toFixed(0)
-    } rows/s, freshness p50 ${pct(freshness, 0.5).toFixed(0)} ms p99 ${
-      pct(freshness, 0.99).toFixed(0)
-    } ms; drain ${rowsPerS(drained.rows, drained.ms)} vs raw ${
-      rowsPerS(drained.raw.records, drained.raw.ms)
-    } rows/s`,
+    `achieved ${result.achievedPerStream.toFixed(0)} rows/s per stream, committed ${
+      result.committedPerStream.toFixed(0)
+    }/s; freshness p50 ${percentile(freshness, 0.5).toFixed(0)} ms p99 ${
+      result.p99Ms.toFixed(0)
+    } ms; batch p50 ${ms(percentile(result.batchMs, 0.5))} ms (fetch ${
+      ms(result.phaseMs.fetch)
+    }, parse+clean+write ${ms(result.phaseMs.addBatch)}); CPU s producer ${
+      cpu.producer.toFixed(1)
+    }, proxy ${cpu.proxy.toFixed(1)}, kinesis ${cpu.kinesis.toFixed(1)}, query ${
+      cpu.query.toFixed(1)
+    }; ${formatVerdict(result.verdict)}`,
   );
-  if (absent) {
-    console.log(
-      `missing ${missing}: ${absent.fromStream} acknowledged but absent from the stream ` +
-        `(emulator), ${missing - absent.fromStream} in the stream but absent from the tables; ` +
-        `e.g. ${absent.sample.join(", ")}`,
-    );
-  }
+  const drain = drainAfter
+    ? await drainStreams(ctx, userId, `step${rate}`, okAt.size, "the step's data")
+    : undefined;
+  await Promise.all(Object.values(streams).map((s) => deleteStream(ctx.kinesis, s)));
+  return { result, drain };
+}
+
+// ---------------------------------------------------------------- drains and backlog
+
+interface DrainResult {
+  label: string;
+  /** Records in the streams. */
+  records: number;
+  /** Records loaded per second (backlog only). */
+  loadPerSecond?: number;
+  bytes: number;
+  /** Rows the query committed. */
+  committed: number;
+  /** The query process, spawn to exit. */
+  ms: number;
+  peakRssBytes: number;
+  raw: { records: number; bytes: number; ms: number };
+  verdict: Verdict & { ratio: number };
+}
+
+/**
+ * Drains the streams of `userId` with `cli/query.ts --trigger available-now`
+ * (a fresh checkpoint), then with raw GetRecords; each timed spawn to exit.
+ */
+async function drainStreams(
+  ctx: Context,
+  userId: string,
+  label: string,
+  records: number,
+  what: string,
+  loadPerSecond?: number,
+): Promise<DrainResult> {
+  const lakehouseDir = join(ctx.dir, userId, `${label}-lakehouse`);
+  console.log(`draining ${records} records (${what}): query, then raw GetRecords`);
+  const t0 = performance.now();
+  const q = new Child(ctx, [
+    "run",
+    "-A",
+    QUERY_CLI,
+    "--trigger",
+    "available-now",
+    "--quiet",
+    "--endpoint",
+    ctx.endpoint,
+    "--user-id",
+    userId,
+    "--lakehouse",
+    lakehouseDir,
+    "--checkpoints",
+    join(ctx.dir, userId, `${label}-checkpoints`),
+  ], () => {});
+  const code = await q.exited;
+  const ms = performance.now() - t0;
+  if (code !== 0) throw new Error(`The drain query failed (${code}): ${q.stderrTail}`);
+  const committed = await committedRows(tablePaths(lakehouseDir, userId));
+  let raw = { records: 0, bytes: 0 };
+  const t1 = performance.now();
+  const r = new Child(ctx, [
+    "run",
+    "-A",
+    RAW_MAIN,
+    JSON.stringify({ endpoint: ctx.endpoint, streams: Object.values(streamNames(userId)) }),
+  ], (line) => {
+    if (line.startsWith("{")) raw = JSON.parse(line);
+  });
+  const rawCode = await r.exited;
+  const rawMs = performance.now() - t1;
+  if (rawCode !== 0) throw new Error(`The raw reader failed (${rawCode}): ${r.stderrTail}`);
+  const result: DrainResult = {
+    label,
+    records,
+    loadPerSecond,
+    bytes: raw.bytes,
+    committed,
+    ms,
+    peakRssBytes: q.sampledPeakRss,
+    raw: { ...raw, ms: rawMs },
+    verdict: drainVerdict({ records, ms, committed }, { records: raw.records, ms: rawMs }),
+  };
+  console.log(
+    `query ${rate(records, ms)} records/s (${(ms / 1000).toFixed(1)} s, peak RSS ${
+      mib(result.peakRssBytes)
+    }), raw ${rate(raw.records, rawMs)} records/s (${(rawMs / 1000).toFixed(1)} s): ratio ${
+      result.verdict.ratio.toFixed(2)
+    }`,
+  );
   return result;
 }
 
-// ---------------------------------------------------------------- backlog
-
-interface BacklogResult {
-  label: string;
-  records: number;
-  bytes: number;
-  loadMs: number;
-  maxRecordsPerFetch: number;
-  drain: DrainResult;
-}
-
-async function backlogPhase(
-  ctx: Context,
-  sizes: number[],
-  fetch: number,
-): Promise<BacklogResult[]> {
-  const userId = "benchbacklog";
+/** Loads each backlog size (cumulatively) into fresh streams and drains it. */
+async function backlogPhase(ctx: Context, sizes: number[]): Promise<DrainResult[]> {
+  const userId = `benchbacklog${ctx.engine === "kinesalite" ? "kl" : "local"}`;
   await ensureStreams(ctx.kinesis, userId);
   const streams = streamNames(userId);
-  const results: BacklogResult[] = [];
+  const results: DrainResult[] = [];
   let loaded = 0;
-  let bytes = 0;
   let loadMs = 0;
-  for (const [i, size] of sizes.entries()) {
-    console.log(`\n-- backlog: loading ${size - loaded} more records (PutRecords of 500)`);
+  for (const size of sizes) {
+    console.log(`\n-- backlog: loading ${size - loaded} more records (SDK PutRecords of 500)`);
     const t0 = performance.now();
-    bytes += await loadBacklog(ctx, streams, loaded, size - loaded);
+    await loadBacklog(ctx, streams, loaded, size);
     loadMs += performance.now() - t0;
     loaded = size;
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    console.log(
-      `loaded ${size} records in ${
-        (loadMs / 1000).toFixed(1)
-      } s; draining (maxRecordsPerFetch ${fetch})`,
+    console.log(`loaded ${size} records in ${(loadMs / 1000).toFixed(1)} s`);
+    results.push(
+      await drainStreams(ctx, userId, `backlog${size}`, size, "backlog", size * 1000 / loadMs),
     );
-    const d = await drain(ctx, userId, `backlog${i}`, fetch);
-    results.push({
-      label: `size ${i + 1}`,
-      records: size,
-      bytes,
-      loadMs,
-      maxRecordsPerFetch: fetch,
-      drain: d,
-    });
   }
-  if (fetch !== 10_000) {
-    console.log(`draining ${loaded} records again with the default maxRecordsPerFetch 10000`);
-    const d = await drain(ctx, userId, "backlog-default");
-    results.push({
-      label: "default fetch",
-      records: loaded,
-      bytes,
-      loadMs,
-      maxRecordsPerFetch: 10_000,
-      drain: d,
-    });
-  }
+  await Promise.all(Object.values(streams).map((s) => deleteStream(ctx.kinesis, s)));
   return results;
+}
+
+/** Loads rows `from` to `to` straight into the streams: PutRecords of 500 per stream, 6 in flight. */
+async function loadBacklog(
+  ctx: Context,
+  streams: Record<RecordKind, string>,
+  from: number,
+  to: number,
+): Promise<void> {
+  const block = 500 * RECORD_KINDS.length;
+  let next = from;
+  await Promise.all(Array.from({ length: 6 }, async () => {
+    while (next < to && !ctx.signal.aborted) {
+      const start = next;
+      const end = Math.min(to, start + block);
+      next = end;
+      const byKind = new Map<RecordKind, Uint8Array[]>();
+      for (let n = start; n < end; n++) {
+        const { kind, data } = makeRow(ctx.source, n);
+        if (!byKind.has(kind)) byKind.set(kind, []);
+        byKind.get(kind)!.push(encoder.encode(JSON.stringify(data)));
+      }
+      await Promise.all([...byKind].map(async ([kind, records]) => {
+        let pending = records;
+        while (pending.length && !ctx.signal.aborted) {
+          const out = await ctx.kinesis.send(
+            new PutRecordsCommand({
+              StreamName: streams[kind],
+              Records: pending.map((Data) => ({ Data, PartitionKey: crypto.randomUUID() })),
+            }),
+            { abortSignal: ctx.signal },
+          );
+          pending = pending.filter((_, j) => out.Records?.[j]?.ErrorCode !== undefined);
+          if (pending.length) await sleep(200, ctx.signal);
+        }
+      }));
+    }
+  }));
 }
 
 // ---------------------------------------------------------------- output
 
-function pct(sorted: number[], q: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+function median(values: number[]): number {
+  return percentile(values.sort((a, b) => a - b), 0.5);
 }
 
-function rowsPerS(rows: number, ms: number): string {
-  return ms > 0 ? (rows * 1000 / ms).toFixed(0) : "-";
-}
-
-function ratio(d: DrainResult): number {
-  const ours = d.ms > 0 ? d.rows / d.ms : 0;
-  const raw = d.raw.ms > 0 ? d.raw.records / d.raw.ms : 0;
-  return raw > 0 ? ours / raw : NaN;
+function rate(records: number, ms: number): string {
+  return ms > 0 ? (records * 1000 / ms).toFixed(0) : "-";
 }
 
 function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(0)} MiB`;
+}
+
+function ms(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(0) : "-";
 }
 
 function table(headers: string[], rows: string[][]): void {
@@ -829,154 +852,155 @@ function table(headers: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-function printRates(results: RateResult[], triggerMs: number): void {
-  console.log(
-    `\nFreshness: API 200 -> Delta commit holding the row visible in _delta_log ` +
-      `(polled every ${POLL_MS} ms), trigger ${triggerMs} ms, warm-up rows excluded`,
-  );
-  table(
-    [
-      "target/s",
-      "put",
-      "posted/s",
-      "committed/s",
-      "rows",
-      "missing",
-      "p50 ms",
-      "p99 ms",
-      "max ms",
-      "commits",
-      "batch ms p50/max",
-      "query RSS",
-    ],
-    results.map((r) => [
-      String(r.rate),
-      r.batch ? "batch" : "single",
-      r.postedPerSecond.toFixed(0),
-      r.committedPerSecond.toFixed(0),
-      String(r.measured),
-      r.absentFromStream ? `${r.missing} (${r.absentFromStream} not in stream)` : String(r.missing),
-      pct(r.freshness, 0.5).toFixed(0),
-      pct(r.freshness, 0.99).toFixed(0),
-      (r.freshness.at(-1) ?? NaN).toFixed(0),
-      String(r.commits),
-      `${pct(r.batchMs, 0.5).toFixed(0)}/${(r.batchMs.at(-1) ?? NaN).toFixed(0)}`,
-      mib(r.peakRssBytes),
-    ]),
-  );
-  const short = results.filter((r) => r.postedPerSecond < r.rate * 0.95);
-  for (const r of short) {
-    console.log(
-      `note: the emulator took ${r.postedPerSecond.toFixed(0)} of the ${r.rate} rows/s asked ` +
-        `(${r.batch ? "PutRecords batches" : "one PutRecord per row"}); ` +
-        `${r.failed} rows failed after 5 attempts`,
-    );
+function printReport(results: EngineResult[], settings: Settings): void {
+  for (const r of results) {
+    console.log(`\n=== ${r.label}`);
+    if (r.steps.length) {
+      console.log(
+        `Throughput with freshness (producer hand-off -> Delta commit visible, polled every ` +
+          `${POLL_MS} ms; trigger ${settings.triggerMs} ms; ${
+            r.plan.durationMs / 1000
+          } s per step after ${r.plan.warmupMs / 1000} s warm-up). Goal per step: achieved >= ` +
+          `${RATE_TOLERANCE * 100}% of target AND p99 < ${P99_LIMIT_MS} ms AND nothing missing`,
+      );
+      table(
+        [
+          "target/s/stream",
+          "achieved/s",
+          "committed/s",
+          "rows",
+          "failed",
+          "missing",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "commits",
+          "batch ms p50/max",
+          "fetch/add/ckpt p50",
+          "CPU s prod/proxy/kin/query",
+          "query RSS",
+          "verdict",
+        ],
+        r.steps.map((s) => [
+          String(s.targetPerStream),
+          s.achievedPerStream.toFixed(0),
+          s.committedPerStream.toFixed(0),
+          String(s.rows),
+          String(s.failed),
+          String(s.missing),
+          ms(percentile(s.freshness, 0.5)),
+          ms(s.p99Ms),
+          ms(s.freshness.at(-1) ?? NaN),
+          String(s.commits),
+          `${ms(percentile(s.batchMs, 0.5))}/${ms(s.batchMs.at(-1) ?? NaN)}`,
+          `${ms(s.phaseMs.fetch)}/${ms(s.phaseMs.addBatch)}/${ms(s.phaseMs.checkpoint)}`,
+          [s.cpu.producer, s.cpu.proxy, s.cpu.kinesis, s.cpu.query].map((c) => c.toFixed(1)).join(
+            "/",
+          ),
+          mib(s.peakRssBytes),
+          formatVerdict(s.verdict),
+        ]),
+      );
+      const ceiling = sustainedCeiling(r.steps);
+      console.log(
+        `sustained ceiling: ${
+          ceiling === undefined
+            ? "none (the lowest step was not met)"
+            : `${ceiling} rows/s per stream`
+        } (highest step met, every lower step met too; steps: ${
+          r.steps.map((s) => s.targetPerStream).join(", ")
+        })`,
+      );
+    }
+    if (r.drains.length) {
+      console.log(
+        `\nDrain: cli/query.ts --trigger available-now vs raw GetRecords (all shards in parallel, ` +
+          `10,000 a call), each a process timed from spawn to exit (start-up included). ` +
+          `Goal: ratio >= 0.8. Peak RSS = VmHWM of the query process`,
+      );
+      table(
+        [
+          "data",
+          "records",
+          "MiB",
+          "load rec/s",
+          "query s",
+          "query rec/s",
+          "committed",
+          "raw s",
+          "raw rec/s",
+          "ratio",
+          "peak RSS",
+          "verdict",
+        ],
+        r.drains.map((d) => [
+          d.label,
+          String(d.records),
+          (d.bytes / MiB).toFixed(1),
+          d.loadPerSecond === undefined ? "-" : d.loadPerSecond.toFixed(0),
+          (d.ms / 1000).toFixed(1),
+          rate(d.records, d.ms),
+          String(d.committed),
+          (d.raw.ms / 1000).toFixed(1),
+          rate(d.raw.records, d.raw.ms),
+          d.verdict.ratio.toFixed(2),
+          mib(d.peakRssBytes),
+          formatVerdict(d.verdict),
+        ]),
+      );
+    }
   }
-  console.log(
-    `\nDrain of the same data (all rows posted at that rate, ${results[0]?.shards} shards ` +
-      `over the three streams): a fresh available-now query process (first trigger start to ` +
-      `last commit) vs raw GetRecords (all shards in parallel, 10,000 a call, no pause)`,
-  );
-  table(
-    ["target/s", "records", "batches", "ours rows/s", "raw rows/s", "ours/raw"],
-    results.map((r) => [
-      String(r.rate),
-      String(r.drain.raw.records),
-      String(r.drain.batches),
-      rowsPerS(r.drain.rows, r.drain.ms),
-      rowsPerS(r.drain.raw.records, r.drain.raw.ms),
-      ratio(r.drain).toFixed(2),
-    ]),
-  );
+  printGoals(results);
 }
 
-function printBacklog(results: BacklogResult[]): void {
-  console.log(
-    `\nMemory while draining a backlog: peak RSS (VmHWM) of the available-now query process; ` +
-      `records loaded with SDK PutRecords of 500`,
-  );
-  table(
-    [
-      "backlog",
-      "records",
-      "data",
-      "load rec/s",
-      "fetch",
-      "batches",
-      "max rows/batch",
-      "ours rows/s",
-      "raw rows/s",
-      "ours/raw",
-      "peak RSS",
-    ],
-    results.map((r) => [
-      r.label,
-      String(r.records),
-      `${(r.bytes / MiB).toFixed(1)} MiB`,
-      (r.records * 1000 / r.loadMs).toFixed(0),
-      String(r.maxRecordsPerFetch),
-      String(r.drain.batches),
-      String(r.drain.maxBatchRows),
-      rowsPerS(r.drain.rows, r.drain.ms),
-      rowsPerS(r.drain.raw.records, r.drain.raw.ms),
-      ratio(r.drain).toFixed(2),
-      mib(r.drain.peakRssBytes),
-    ]),
-  );
-  const [a, b] = results;
-  if (a && b && b.maxRecordsPerFetch === a.maxRecordsPerFetch) {
-    const growth = (b.drain.peakRssBytes - a.drain.peakRssBytes) / a.drain.peakRssBytes;
-    console.log(
-      `peak RSS at ${b.records} vs ${a.records} records (same maxRecordsPerFetch): ${
-        growth >= 0 ? "+" : ""
-      }${(growth * 100).toFixed(0)}% for ${(b.records / a.records).toFixed(1)}x the backlog`,
-    );
-  }
-  console.log(
-    "Memory is bounded by design: a batch reads at most maxRecordsPerFetch records per shard\n" +
-      "(one GetRecords call fills a shard's buffer; the next is fetched only for the next batch),\n" +
-      "the batch is written and dropped before the next starts, so the peak depends on\n" +
-      "shards x maxRecordsPerFetch x record size, not on the backlog. With the default 10,000\n" +
-      "and 12 shards a batch holds up to 120,000 records per process; a larger backlog only\n" +
-      "takes more batches.",
-  );
-}
-
-function printGoals(rates: RateResult[], backlog: BacklogResult[], triggerMs: number): void {
+function printGoals(results: EngineResult[]): void {
   const rows: string[][] = [];
-  const at1000 = rates.find((r) => r.rate === 1000);
-  if (at1000) {
-    const p99 = pct(at1000.freshness, 0.99);
-    rows.push([
-      `freshness p99 < 1 s at 1,000 rows/s (trigger ${triggerMs} ms)`,
-      `${p99.toFixed(0)} ms (posted ${at1000.postedPerSecond.toFixed(0)}/s)`,
-      p99 < 1000 && at1000.missing === 0 ? "met" : "not met",
-    ]);
+  for (const r of results) {
+    const name = r.engine;
+    const at1000 = r.steps.find((s) => s.targetPerStream === 1000) ?? r.steps[0];
+    if (at1000) {
+      rows.push([
+        `${name}: p99 < 1 s at ${at1000.targetPerStream} rows/s per stream, rate within 5%`,
+        `${at1000.achievedPerStream.toFixed(0)}/s, p99 ${
+          ms(at1000.p99Ms)
+        } ms, ${at1000.missing} missing`,
+        formatVerdict(at1000.verdict),
+      ]);
+    }
+    if (r.steps.length > 1) {
+      const ceiling = sustainedCeiling(r.steps);
+      rows.push([
+        `${name}: sustained ceiling (highest step met)`,
+        ceiling === undefined ? "none" : `${ceiling} rows/s per stream`,
+        ceiling === undefined ? "not met" : "measured",
+      ]);
+    }
+    const biggest = [...r.drains].sort((a, b) => b.records - a.records)[0];
+    if (biggest) {
+      rows.push([
+        `${name}: drain >= 0.8 x raw GetRecords (${biggest.records} records)`,
+        `${biggest.verdict.ratio.toFixed(2)} (${rate(biggest.records, biggest.ms)} vs ${
+          rate(biggest.raw.records, biggest.raw.ms)
+        } rec/s)`,
+        formatVerdict(biggest.verdict),
+      ]);
+    }
+    const backlog = r.drains.filter((d) => d.label.startsWith("backlog"));
+    if (backlog.length) {
+      const v = memoryVerdict(
+        backlog.map((d) => ({ records: d.records, peakBytes: d.peakRssBytes })),
+      );
+      rows.push([
+        `${name}: query peak RSS < ${
+          MEMORY_LIMIT_BYTES / 1024 ** 3
+        } GiB, not growing with the backlog`,
+        backlog.map((d) => `${mib(d.peakRssBytes)} at ${d.records}`).join(", "),
+        formatVerdict(v),
+      ]);
+    }
   }
-  const drains = [...rates.map((r) => r.drain), ...backlog.map((b) => b.drain)];
-  const biggest = drains.sort((x, y) => y.raw.records - x.raw.records)[0];
-  if (biggest) {
-    const r = ratio(biggest);
-    rows.push([
-      "drain >= 0.8 x raw GetRecords (largest data set)",
-      `${r.toFixed(2)} (${biggest.raw.records} records)`,
-      r >= 0.8 ? "met" : "not met",
-    ]);
-  }
-  if (backlog.length) {
-    const peak = Math.max(...backlog.map((b) => b.drain.peakRssBytes));
-    const [a, b] = backlog;
-    const flat = a && b && b.maxRecordsPerFetch === a.maxRecordsPerFetch
-      ? b.drain.peakRssBytes <= a.drain.peakRssBytes * 1.15
-      : true;
-    rows.push([
-      "memory bounded (< 1 GiB) whatever the backlog",
-      `peak ${mib(peak)}; ${flat ? "flat" : "not flat"} across backlog sizes`,
-      peak < GiB && flat ? "met (at these sizes)" : "not met",
-    ]);
-  }
-  console.log("\nGoals (issue 5)");
-  table(["goal", "measured", ""], rows);
+  console.log("\nGoals (issue 10)");
+  table(["goal", "measured", "verdict"], rows);
 }
 
 /** The 1, 5 and 15 minute load averages, or "?" off Linux. */
@@ -986,17 +1010,4 @@ function loadAverage(): string {
   } catch {
     return "?";
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!(ms > 0) || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

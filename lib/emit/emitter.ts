@@ -13,29 +13,20 @@
 import { DEFAULT_USER_ID, streamNames } from "../config.ts";
 import { mulberry32, readSource, type SourceTables } from "../data/mod.ts";
 import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
-
-/** The largest batch the API's `/records` route (PutRecords) accepts. */
-export const MAX_BATCH = 500;
+import {
+  apiRequest,
+  EmitRequestError,
+  MAX_BATCH,
+  putRecords,
+  sendToKinesis,
+  trimUrl,
+} from "./client.ts";
+import { type EmitFailure, EmitStats } from "./stats.ts";
 
 /** The source directory committed with pinstream. */
 export const DEFAULT_SOURCE_DIR: string = decodeURIComponent(
   new URL("../../data/pinterest", import.meta.url).pathname,
 );
-
-/** A failed API call: the HTTP status (0 for a network error) and the API's message. */
-export class EmitRequestError extends Error {
-  /** HTTP status, or 0 when no answer came back. */
-  readonly status: number;
-  /** Whether trying again may succeed (429, 5xx, network error, timeout). */
-  readonly retryable: boolean;
-  /** Creates a request error. */
-  constructor(message: string, status: number, retryable: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EmitRequestError";
-    this.status = status;
-    this.retryable = retryable;
-  }
-}
 
 /** Raised at start when the API does not answer or lacks a stream; nothing was sent. */
 export class ApiUnavailableError extends Error {
@@ -47,274 +38,6 @@ export class ApiUnavailableError extends Error {
     this.name = "ApiUnavailableError";
     this.apiUrl = apiUrl;
   }
-}
-
-/** Options of {@linkcode sendToKinesis}. */
-export interface SendOptions {
-  /** Base URL of the API, e.g. `http://127.0.0.1:8080` or an API Gateway invoke URL. */
-  apiUrl: string;
-  /** Partition key (default a fresh `crypto.randomUUID()`). */
-  partitionKey?: string;
-  /** Sent as the `x-api-key` header (default none). */
-  apiKey?: string;
-  /** Aborts the request. */
-  signal?: AbortSignal;
-  /** Gives up on a request after this many ms (default 30000). */
-  timeoutMs?: number;
-}
-
-/** What the API answers for a record it put: the Kinesis sequence number and shard. */
-export interface PutResult {
-  /** The record's sequence number. */
-  SequenceNumber: string;
-  /** The shard that holds it. */
-  ShardId: string;
-}
-
-/**
- * Sends one record to a stream through the API with one PUT, like the
- * course's `send_to_kinesis`; no retry. Throws {@linkcode EmitRequestError}
- * when the API refuses it or cannot be reached.
- *
- * @example
- * ```ts ignore
- * const out = await sendToKinesis({ index: 1 }, "streaming-12c0d092d679-pin", {
- *   apiUrl: "http://127.0.0.1:8080",
- * });
- * ```
- */
-export async function sendToKinesis(
-  record: unknown,
-  streamName: string,
-  options: SendOptions,
-): Promise<PutResult> {
-  const { apiUrl, partitionKey = crypto.randomUUID(), apiKey, signal, timeoutMs } = options;
-  const body = JSON.stringify({ StreamName: streamName, Data: record, PartitionKey: partitionKey });
-  return await apiRequest<PutResult>(
-    "PUT",
-    `${trimUrl(apiUrl)}/streams/${encodeURIComponent(streamName)}/record`,
-    body,
-    { apiKey, signal, timeoutMs },
-  );
-}
-
-/** One entry of a PutRecords answer. */
-type PutRecordsEntry = Partial<PutResult> & { ErrorCode?: string; ErrorMessage?: string };
-
-interface RequestOptions {
-  apiKey?: string;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-async function apiRequest<T>(
-  method: string,
-  url: string,
-  body: string | undefined,
-  options: RequestOptions,
-): Promise<T> {
-  const { apiKey, signal, timeoutMs = 30_000 } = options;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (apiKey !== undefined) headers["x-api-key"] = apiKey;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers,
-      body,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  } catch (error) {
-    if (signal?.aborted) {
-      throw new EmitRequestError(`${method} ${url} was stopped`, 0, false, { cause: error });
-    }
-    const reason = timeout.aborted
-      ? `no answer within ${timeoutMs} ms`
-      : (error as Error)?.message ?? String(error);
-    throw new EmitRequestError(`${method} ${url} failed: ${reason}`, 0, true, { cause: error });
-  }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (error) {
-    throw new EmitRequestError(
-      `${method} ${url} failed while reading the answer: ${(error as Error).message}`,
-      0,
-      true,
-      { cause: error },
-    );
-  }
-  if (!res.ok) {
-    let message = text.slice(0, 300);
-    try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed?.message === "string") message = parsed.message;
-    } catch { /* not JSON: keep the text */ }
-    throw new EmitRequestError(
-      `${method} ${url} answered ${res.status}${message ? `: ${message}` : ""}`,
-      res.status,
-      res.status === 429 || res.status >= 500,
-    );
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (error) {
-    throw new EmitRequestError(
-      `${method} ${url} answered ${res.status} with a body that is not JSON`,
-      res.status,
-      false,
-      { cause: error },
-    );
-  }
-}
-
-/** Counters of one stream. */
-export interface StreamStats {
-  /** The record kind. */
-  kind: RecordKind;
-  /** The stream name. */
-  stream: string;
-  /** Records the API accepted. */
-  sent: number;
-  /** Records that still failed after every attempt (or when stopped). */
-  failed: number;
-  /** Records sent again after a failed attempt. */
-  retried: number;
-  /** Records accepted per second since the start. */
-  rowsPerSecond: number;
-}
-
-/** A record that could not be sent. */
-export interface EmitFailure {
-  /** The record kind. */
-  kind: RecordKind;
-  /** The stream name. */
-  stream: string;
-  /** The source row index. */
-  index: number;
-  /** Attempts made. */
-  attempts: number;
-  /** Why the last attempt failed. */
-  reason: string;
-}
-
-const MAX_KEPT_FAILURES = 100;
-
-/** Progress of an emitter: counters per stream, with a notebook face. */
-export class EmitStats {
-  /** Counters per record kind. */
-  readonly streams: Record<RecordKind, StreamStats>;
-  /** The PRNG seed of the run (rerun with it to pick the same rows). */
-  readonly seed: number;
-  /** The first failures, at most 100 (the counters hold them all). */
-  readonly failures: EmitFailure[] = [];
-  #started = performance.now();
-  #ended: number | undefined;
-
-  /** Creates zeroed counters for the three streams. */
-  constructor(names: Record<RecordKind, string>, seed: number) {
-    this.seed = seed;
-    this.streams = Object.fromEntries(
-      RECORD_KINDS.map((kind) => [
-        kind,
-        { kind, stream: names[kind], sent: 0, failed: 0, retried: 0, rowsPerSecond: 0 },
-      ]),
-    ) as Record<RecordKind, StreamStats>;
-  }
-
-  /** Milliseconds since the start (until the end once finished). */
-  get elapsedMs(): number {
-    return (this.#ended ?? performance.now()) - this.#started;
-  }
-
-  /** Records sent in all streams. */
-  get sent(): number {
-    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].sent, 0);
-  }
-
-  /** Records that failed in all streams. */
-  get failed(): number {
-    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].failed, 0);
-  }
-
-  /** Records re-sent in all streams. */
-  get retried(): number {
-    return RECORD_KINDS.reduce((n, k) => n + this.streams[k].retried, 0);
-  }
-
-  /** @internal Restarts the clock. */
-  start(): void {
-    this.#started = performance.now();
-    this.#ended = undefined;
-  }
-
-  /** @internal Stops the clock. */
-  end(): void {
-    this.#ended ??= performance.now();
-    this.#refresh();
-  }
-
-  /** @internal Counts accepted records. */
-  addSent(kind: RecordKind, n: number): void {
-    this.streams[kind].sent += n;
-    this.#refresh();
-  }
-
-  /** @internal Counts re-sent records. */
-  addRetried(kind: RecordKind, n: number): void {
-    this.streams[kind].retried += n;
-  }
-
-  /** @internal Counts and keeps a failure. */
-  addFailure(failure: EmitFailure): void {
-    this.streams[failure.kind].failed += 1;
-    if (this.failures.length < MAX_KEPT_FAILURES) this.failures.push(failure);
-  }
-
-  #refresh(): void {
-    const seconds = this.elapsedMs / 1000;
-    for (const kind of RECORD_KINDS) {
-      const s = this.streams[kind];
-      s.rowsPerSecond = seconds > 0 ? s.sent / seconds : 0;
-    }
-  }
-
-  /** A copy of the per-stream counters, rates brought up to date. */
-  snapshot(): StreamStats[] {
-    this.#refresh();
-    return RECORD_KINDS.map((k) => ({ ...this.streams[k] }));
-  }
-
-  /** One line per stream: `pin  streaming-...-pin  sent 50  failed 0  retried 0  48.1 rows/s`. */
-  toString(): string {
-    return this.snapshot().map(formatStreamLine).join("\n");
-  }
-
-  /** The notebook face: an HTML table of the per-stream counters. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    const esc = (s: string) =>
-      s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-    const rows = this.snapshot().map((s) =>
-      `<tr><td>${s.kind}</td><td><code>${esc(s.stream)}</code></td><td>${s.sent}</td>` +
-      `<td>${s.failed}</td><td>${s.retried}</td><td>${s.rowsPerSecond.toFixed(1)}</td></tr>`
-    ).join("");
-    return {
-      "text/html": `<table><thead><tr><th>kind</th><th>stream</th><th>sent</th><th>failed</th>` +
-        `<th>retried</th><th>rows/s</th></tr></thead><tbody>${rows}</tbody></table>` +
-        `<p>${(this.elapsedMs / 1000).toFixed(1)} s, seed ${this.seed}</p>`,
-      "text/plain": this.toString(),
-    };
-  }
-}
-
-/** One progress line of a stream. */
-export function formatStreamLine(s: StreamStats): string {
-  return `${
-    s.kind.padEnd(4)
-  } ${s.stream}  sent ${s.sent}  failed ${s.failed}  retried ${s.retried}  ${
-    s.rowsPerSecond.toFixed(1)
-  } rows/s`;
 }
 
 /** Options of {@linkcode Emitter} and {@linkcode emit}. */
@@ -589,7 +312,6 @@ export class Emitter {
   async #sendBatch(kind: RecordKind, records: Pending[]): Promise<void> {
     const { apiUrl, apiKey, requestTimeoutMs } = this.#options;
     const stream = this.#names[kind];
-    const url = `${apiUrl}/streams/${encodeURIComponent(stream)}/records`;
     let pending = records.map((r) => ({ ...r, partitionKey: crypto.randomUUID() }));
     let attempt = 0;
     while (pending.length > 0) {
@@ -598,26 +320,12 @@ export class Emitter {
       let retryable: boolean;
       let failedError: EmitRequestError | undefined;
       try {
-        const out = await apiRequest<{ Records?: PutRecordsEntry[] }>(
-          "PUT",
-          url,
-          JSON.stringify({
-            StreamName: stream,
-            Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
-          }),
-          { apiKey, timeoutMs: requestTimeoutMs },
+        const out = await putRecords(
+          pending.map((r) => ({ data: r.data, partitionKey: r.partitionKey })),
+          stream,
+          { apiUrl, apiKey, timeoutMs: requestTimeoutMs },
         );
-        const results = out.Records ?? [];
-        if (results.length !== pending.length) {
-          // Without one result per record we cannot tell which were put.
-          this.#fail(
-            kind,
-            pending,
-            attempt,
-            `PUT ${url} answered ${results.length} results for ${pending.length} records`,
-          );
-          return;
-        }
+        const results = out.Records;
         const failed = pending.filter((_, i) => results[i]?.ErrorCode !== undefined);
         this.stats.addSent(kind, pending.length - failed.length);
         if (failed.length === 0) return;
@@ -692,10 +400,6 @@ export { mulberry32 };
 
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]!;
-}
-
-function trimUrl(url: string): string {
-  return url.replace(/\/+$/, "");
 }
 
 function checkNumber(

@@ -1,6 +1,7 @@
 /**
  * The emitter: posts the source tables' rows to the pin, geo and user
- * streams through the HTTP API, with retries, pacing and progress.
+ * streams through the HTTP API, with retries, pacing and progress; the
+ * API's HTTP client (`client.ts`) and the emitter's counters (`stats.ts`).
  *
  * @example
  * ```ts ignore
@@ -14,16 +15,20 @@ export {
   ApiUnavailableError,
   DEFAULT_SOURCE_DIR,
   emit,
-  type EmitFailure,
   type EmitOptions,
-  EmitRequestError,
-  EmitStats,
   Emitter,
-  formatStreamLine,
-  MAX_BATCH,
   mulberry32,
+} from "./emitter.ts";
+export {
+  EmitRequestError,
+  MAX_BATCH,
+  putRecords,
+  type PutRecordsEntry,
+  type PutRecordsEntryInput,
+  type PutRecordsOptions,
+  type PutRecordsResult,
   type PutResult,
   type SendOptions,
   sendToKinesis,
-  type StreamStats,
-} from "./emitter.ts";
+} from "./client.ts";
+export { type EmitFailure, EmitStats, formatStreamLine, type StreamStats } from "./stats.ts";

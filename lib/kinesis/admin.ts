@@ -30,6 +30,19 @@ export function assertStreamName(name: string): void {
   }
 }
 
+/**
+ * The shards of a new ON_DEMAND stream on kinesis-local, and of the
+ * provisioned stream {@linkcode createStream} makes instead on an emulator
+ * without ON_DEMAND mode (kinesalite).
+ */
+export const ON_DEMAND_SHARD_COUNT = 4;
+
+/** Whether a CreateStream failed because the service requires a shard count (no ON_DEMAND). */
+function lacksOnDemand(error: unknown): boolean {
+  return awsErrorName(error) === "ValidationException" &&
+    /shardCount/i.test((error as Error)?.message ?? "");
+}
+
 /** Options of {@linkcode createStream}. */
 export interface CreateStreamOptions {
   /** Provisioned mode with this many shards; default: ON_DEMAND mode. */
@@ -42,7 +55,9 @@ export interface CreateStreamOptions {
 
 /**
  * Creates a stream, ON_DEMAND unless a shard count is given, and by default
- * waits until it is ACTIVE.
+ * waits until it is ACTIVE. Where the service has no ON_DEMAND mode
+ * (kinesalite) the stream is provisioned with {@linkcode ON_DEMAND_SHARD_COUNT}
+ * shards instead.
  */
 export async function createStream(
   kinesis: KinesisClient,
@@ -56,13 +71,24 @@ export async function createStream(
       `Cannot create stream "${name}": shard count must be a positive integer, got ${shardCount}`,
     );
   }
-  await kinesis.send(
-    new CreateStreamCommand(
-      shardCount === undefined
-        ? { StreamName: name, StreamModeDetails: { StreamMode: "ON_DEMAND" } }
-        : { StreamName: name, ShardCount: shardCount },
-    ),
-  );
+  if (shardCount !== undefined) {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
+  } else {
+    try {
+      await kinesis.send(
+        new CreateStreamCommand({
+          StreamName: name,
+          StreamModeDetails: { StreamMode: "ON_DEMAND" },
+        }),
+      );
+    } catch (error) {
+      if (!lacksOnDemand(error)) throw error;
+      // An emulator without ON_DEMAND (kinesalite) gets the shards ON_DEMAND would have.
+      await kinesis.send(
+        new CreateStreamCommand({ StreamName: name, ShardCount: ON_DEMAND_SHARD_COUNT }),
+      );
+    }
+  }
   return wait ? await waitForActive(kinesis, name, { timeoutMs }) : undefined;
 }
 

@@ -20,8 +20,20 @@ import { dirname, join, resolve } from "node:path";
 /** How the emulator is hosted. */
 export type EmulatorHost = "auto" | "node" | "deno";
 
+/**
+ * Which emulator: `kinesis-local` (the default, what users run: ON_DEMAND
+ * streams, resharding, persistence) or `kinesalite` (much faster, in memory,
+ * provisioned streams only: for benchmarks).
+ */
+export type EmulatorEngine = "kinesis-local" | "kinesalite";
+
+/** The emulators {@linkcode startEmulator} can start. */
+export const EMULATOR_ENGINES: readonly EmulatorEngine[] = ["kinesis-local", "kinesalite"];
+
 /** Options of {@linkcode startEmulator}. */
 export interface EmulatorOptions {
+  /** Which emulator (default `kinesis-local`); kinesalite ignores `persistDir` and `logLevel`. */
+  engine?: EmulatorEngine;
   /** Plain-HTTP port; 0 (the default) picks a free one. */
   port?: number;
   /**
@@ -51,6 +63,8 @@ export interface Emulator {
   readonly pid: number;
   /** Which runtime hosts it. */
   readonly host: "node" | "deno";
+  /** Which emulator it is. */
+  readonly engine: EmulatorEngine;
   /** The emulator's package version. */
   readonly version: string;
   /** Resolves with the exit code when the process ends. */
@@ -107,6 +121,18 @@ export function freePort(): number {
  * ```
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (options.engine === "kinesalite") {
+    if (options.persistDir !== undefined) {
+      throw new TypeError("Cannot persist kinesalite's data: it keeps streams in memory only");
+    }
+    const { startKinesalite } = await import("./kinesalite.ts");
+    return await startKinesalite(options);
+  }
+  if (options.engine !== undefined && options.engine !== "kinesis-local") {
+    throw new TypeError(
+      `Cannot start the emulator "${options.engine}": expected ${EMULATOR_ENGINES.join(" or ")}`,
+    );
+  }
   const {
     port: wanted = 0,
     persistDir,
@@ -215,6 +241,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     pid: child.pid,
     host,
+    engine: "kinesis-local",
     version: kinesisLocalPackage.version,
     exited,
     stop,

@@ -16,6 +16,7 @@ export {
   type EnsureStreamsOptions,
   listShards,
   listStreams,
+  ON_DEMAND_SHARD_COUNT,
   type ShardInfo,
   STREAM_NAME_PATTERN,
   StreamDescription,
@@ -26,6 +27,8 @@ export {
   discardEmulatorData,
   type DiscardResult,
   type Emulator,
+  EMULATOR_ENGINES,
+  type EmulatorEngine,
   type EmulatorHost,
   type EmulatorOptions,
   freePort,
@@ -33,6 +36,7 @@ export {
   startEmulator,
   waitUntilAnswering,
 } from "./emulator.ts";
+export { type KinesaliteOptions, startKinesalite } from "./kinesalite.ts";
 export { readShard, type ReadShardOptions, readStreamRecords } from "./read.ts";
 export {
   awsErrorName,

@@ -85,6 +85,8 @@ class ShardReader {
   millisBehindLatest: number | undefined;
   /** Trigger.AvailableNow: true once everything that arrived before the bound is fetched. */
   caughtUp = false;
+  /** The last GetRecords returned a full page or said it was behind the tip: more is waiting. */
+  behind = false;
 
   constructor(shardId: string, parents: string[]) {
     this.shardId = shardId;
@@ -125,6 +127,11 @@ export class KinesisSource {
   readonly #availableNowAtMs: number | undefined;
   readonly #readers = new Map<string, ShardReader>();
   #lastListAt = -Infinity;
+  /** The fetch started when a batch was handed out, running while that batch is processed. */
+  #prefetch: Promise<void> | undefined;
+  #prefetchError: unknown;
+  /** The signal of the last latestOffset call, which stops a prefetch too. */
+  #signal: AbortSignal | undefined;
 
   /** A source reading `streamName` with `kinesis`. */
   constructor(kinesis: KinesisClient, streamName: string, options: KinesisSourceOptions = {}) {
@@ -195,6 +202,8 @@ export class KinesisSource {
    * its children are read. Fetching stops early when `signal` aborts.
    */
   async latestOffset(signal?: AbortSignal): Promise<LatestOffset> {
+    this.#signal = signal;
+    await this.#settlePrefetch();
     await this.#discover(signal);
     const readable = [...this.#readers.values()].filter((r) =>
       !r.closed && !r.caughtUp && this.#parentsClosed(r)
@@ -240,6 +249,7 @@ export class KinesisSource {
     start: SourceOffset | null,
     end: SourceOffset,
   ): Promise<{ df: pl.DataFrame; records: SourceRecord[] }> {
+    await this.#settlePrefetch();
     const out: SourceRecord[] = [];
     for (const [shardId, target] of Object.entries(end.shards)) {
       let reader = this.#readers.get(shardId);
@@ -268,7 +278,39 @@ export class KinesisSource {
       reader.position = target.sequenceNumber;
       reader.closed = target.closed;
     }
+    this.#startPrefetch();
     return { df: recordsFrame(this.streamName, out), records: out };
+  }
+
+  /**
+   * While a batch is parsed, cleaned and written, fetches the next records of
+   * the shards that are behind (their last GetRecords filled a page or was
+   * behind the tip), so that fetching overlaps processing when draining a
+   * backlog. Buffers stay bounded by `maxRecordsPerFetch` per shard; a shard
+   * that is caught up waits for the next trigger as before. The next
+   * latestOffset or getBatch waits for it, and rethrows its error.
+   */
+  #startPrefetch(): void {
+    if (this.#signal?.aborted) return;
+    const behind = [...this.#readers.values()].filter((r) =>
+      r.behind && !r.closed && !r.caughtUp && !r.ended && this.#parentsClosed(r) &&
+      r.buffer.length < this.#maxRecordsPerFetch
+    );
+    if (!behind.length) return;
+    const signal = this.#signal;
+    this.#prefetch = Promise.all(behind.map((r) => this.#fill(r, signal))).then(
+      () => {},
+      (error) => void (this.#prefetchError = error),
+    );
+  }
+
+  async #settlePrefetch(): Promise<void> {
+    if (!this.#prefetch) return;
+    await this.#prefetch;
+    this.#prefetch = undefined;
+    const error = this.#prefetchError;
+    this.#prefetchError = undefined;
+    if (error !== undefined) throw error;
   }
 
   async #discover(signal?: AbortSignal): Promise<void> {
@@ -365,6 +407,8 @@ export class KinesisSource {
           });
         }
         reader.millisBehindLatest = res.MillisBehindLatest;
+        reader.behind = (res.Records?.length ?? 0) >= this.#maxRecordsPerFetch ||
+          (res.MillisBehindLatest ?? 0) > 0;
         reader.iterator = res.NextShardIterator ?? undefined;
         if (!res.NextShardIterator) reader.ended = true;
         return res.Records?.length ?? 0;

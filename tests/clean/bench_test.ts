@@ -15,7 +15,7 @@ Deno.test("bench clean runs on a few rows, agrees with DuckDB and cleans up", as
     console.log = log;
   }
   assert.ok(lines.some((l) => l.startsWith("generated 2,000 raw pin rows")), lines.join("\n"));
-  assert.ok(lines.some((l) => l.startsWith("ratio polars/duckdb: ")));
+  assert.ok(lines.some((l) => l.startsWith("ratio polars/duckdb per run: ")));
   assert.ok(lines.includes("outputs agree row for row"), lines.join("\n"));
   const left = [...Deno.readDirSync(Deno.env.get("TMPDIR") ?? "/tmp")]
     .filter((e) => e.name.startsWith("pinstream-bench-clean-") && !before.has(e.name));
@@ -25,7 +25,7 @@ Deno.test("bench clean runs on a few rows, agrees with DuckDB and cleans up", as
 const badArgs: [string[], RegExp][] = [
   [["--rows", "0"], /^Invalid --rows "0": expected an integer from 1 to /],
   [["--rows", "many"], /^Invalid --rows "many": expected an integer from 1 to /],
-  [["--fast"], /^Unknown option '--fast'\nAllowed options: --rows N, --help$/],
+  [["--fast"], /^Unknown option '--fast'\nAllowed options: --rows N, --repeat N, --help$/],
 ];
 
 for (const [args, message] of badArgs) {

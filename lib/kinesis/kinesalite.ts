@@ -1,0 +1,131 @@
+/**
+ * The fast Kinesis for benchmarks: `kinesalite` (pure JavaScript on an
+ * in-memory LevelDB), started on a given or free port and stopped with
+ * everything it holds.
+ *
+ * It serves PutRecords and GetRecords many times faster than kinesis-local,
+ * so a benchmark measures pinstream rather than the emulator. It has no
+ * ON_DEMAND streams and no UpdateShardCount: streams there are provisioned,
+ * and `ensureStreams` creates them with the 4 shards that ON_DEMAND gets on
+ * kinesis-local. The emulator users run stays kinesis-local.
+ *
+ * Hosting: Node.js when it is on the machine, Deno otherwise (both serve it).
+ *
+ * @module
+ */
+// Imported so that Deno installs the package before we run its cli.js.
+import kinesalitePackage from "kinesalite/package.json" with { type: "json" };
+import { fileURLToPath } from "node:url";
+import {
+  type Emulator,
+  type EmulatorOptions,
+  freePort,
+  hasNode,
+  waitUntilAnswering,
+} from "./emulator.ts";
+
+/** Options of {@linkcode startKinesalite}: those of the emulator that apply to it. */
+export type KinesaliteOptions = Pick<EmulatorOptions, "port" | "host" | "onLog" | "startTimeoutMs">;
+
+/**
+ * Starts kinesalite and waits until it answers a Kinesis call. Its data
+ * lives in memory and goes with the process.
+ *
+ * @example
+ * ```ts ignore
+ * await using kinesis = await startKinesalite();
+ * console.log(kinesis.endpoint);
+ * ```
+ */
+export async function startKinesalite(options: KinesaliteOptions = {}): Promise<Emulator> {
+  const { port: wanted = 0, host: hostOption = "auto", onLog, startTimeoutMs = 60_000 } = options;
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+    throw new RangeError(`Cannot start kinesalite: port must be 0 to 65535, got ${wanted}`);
+  }
+  const port = wanted === 0 ? freePort() : wanted;
+  const cli = fileURLToPath(import.meta.resolve("kinesalite/cli.js"));
+  const host = hostOption === "auto" ? (await hasNode() ? "node" : "deno") : hostOption;
+  const args = [
+    cli,
+    "--port",
+    String(port),
+    // Streams become ACTIVE at once, as they do in a test double.
+    "--createStreamMs",
+    "0",
+    "--deleteStreamMs",
+    "0",
+    "--updateStreamMs",
+    "0",
+    // Its default of 10 shards would not hold the three 4-shard streams.
+    "--shardLimit",
+    "10000",
+  ];
+  const child = new Deno.Command(host === "node" ? "node" : Deno.execPath(), {
+    args: host === "node" ? args : ["run", "-A", "--quiet", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    // In its own session, so that a Ctrl-C in the terminal reaches only us.
+    detached: true,
+  }).spawn();
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    onLog?.(line);
+  };
+  const pumps = [pump(child.stdout, log), pump(child.stderr, log)];
+  const exited = child.status.then(async (s) => {
+    await Promise.allSettled(pumps);
+    return s.code;
+  });
+  let alive = true;
+  exited.then(() => (alive = false));
+  const stop = async () => {
+    if (alive) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 2_000);
+      await exited;
+      clearTimeout(timer);
+    } else {
+      await exited;
+    }
+  };
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(endpoint, startTimeoutMs, () => alive);
+  } catch (error) {
+    await stop();
+    throw new Error(
+      `Cannot start kinesalite on port ${port}: ${(error as Error).message}` +
+        (tail.length ? `\n${tail.join("\n")}` : ""),
+      { cause: error },
+    );
+  }
+  return {
+    endpoint,
+    port,
+    pid: child.pid,
+    host,
+    engine: "kinesalite",
+    version: kinesalitePackage.version,
+    exited,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, log: (line: string) => void) {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) log(line);
+  }
+  if (rest.trim()) log(rest);
+}
