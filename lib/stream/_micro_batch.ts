@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { durationMs } from "./_duration.ts";
+import { durationMs } from "../_util/duration.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import type { Trigger } from "./query.ts";

@@ -26,7 +26,7 @@ import { describeStream } from "../kinesis/admin.ts";
 import { createKinesisClient } from "../kinesis/client.ts";
 import { Catalog } from "../catalog.ts";
 import { DeltaTable } from "../delta/mod.ts";
-import { durationMs } from "./_duration.ts";
+import { durationMs } from "../_util/duration.ts";
 import {
   Checkpoint,
   type CheckpointMetadata,
@@ -75,6 +75,10 @@ export interface ReadStreamOptions {
  * what the stream held when the query started, in as many batches as
  * `maxRecordsPerFetch` needs, then stop, even while records keep arriving
  * (Spark's Trigger.AvailableNow).
+ *
+ * Durations here and in the other options: a number is milliseconds; a
+ * string needs a unit (`"250ms"`, `"10s"`, `"1 second"`, `"5 minutes"`); a
+ * string without one, such as `"10"`, is refused with a `RangeError`.
  */
 export type Trigger = { processingTime: string | number } | { availableNow: true };
 
