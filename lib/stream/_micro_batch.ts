@@ -11,7 +11,8 @@ import { durationMs } from "../_util/duration.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import type { Trigger } from "./query.ts";
-import { sleep } from "./source.ts";
+import { sleep } from "../_util/sleep.ts";
+import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 /** Options of {@linkcode MicroBatchQuery}. */
 export interface MicroBatchOptions<P> {
@@ -165,7 +166,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   }
 
   /** Jupyter face: the recent progress as a table. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
+  [JUPYTER_DISPLAY](): DisplayBundle {
     return progressBundle(
       `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
       this.#recent.slice(-20),

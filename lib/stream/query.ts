@@ -36,7 +36,9 @@ import {
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
-import { KinesisSource, sleep, type SourceRecord } from "./source.ts";
+import { KinesisSource, type SourceRecord } from "./source.ts";
+import { sleep } from "../_util/sleep.ts";
+import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
 import { type DeltaReadStreamOptions, DeltaStream } from "./delta_query.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
@@ -428,7 +430,7 @@ export class StreamingQuery extends EventTarget {
   }
 
   /** Jupyter face: the recent progress as a table. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
+  [JUPYTER_DISPLAY](): DisplayBundle {
     return progressBundle(
       `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
       this.#recent.slice(-20),
