@@ -58,8 +58,8 @@ export interface TableStatus {
   quarantined: number;
 }
 
-/** A quarantined record in `/api/tables`, newest first. */
-export interface QuarantinedRecord {
+/** A row of a quarantine table as `/api/tables` shows it, newest first. */
+export interface QuarantineRow {
   /** The table the record was meant for. */
   table: string;
   /** Where it failed: `parse`, `validate` or `transform`. */
@@ -77,7 +77,7 @@ export interface QuarantinedRecord {
 /** The body of `/api/tables`. */
 export interface TablesBody {
   tables: TableStatus[];
-  quarantine: QuarantinedRecord[];
+  quarantine: QuarantineRow[];
 }
 
 /** A query in `/api/progress`. */
@@ -229,7 +229,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
   return app;
 }
 
-function quarantined(table: string, row: Record<string, unknown>): QuarantinedRecord {
+function quarantined(table: string, row: Record<string, unknown>): QuarantineRow {
   const text = (v: unknown) => (v === null || v === undefined ? "" : String(v));
   const data = text(row.data);
   return {

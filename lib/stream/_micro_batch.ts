@@ -8,7 +8,7 @@
  * @module
  */
 import { durationMs } from "../_util/duration.ts";
-import { Checkpoint } from "./checkpoint.ts";
+import { QueryCheckpoint } from "./offsets_log.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import type { Trigger } from "./query.ts";
 import { sleep } from "../_util/sleep.ts";
@@ -46,7 +46,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   /** The checkpoint directory. */
   readonly checkpointLocation: string;
   /** @internal The checkpoint. */
-  protected readonly checkpoint: Checkpoint;
+  protected readonly checkpoint: QueryCheckpoint;
   /** @internal True for an available-now trigger. */
   protected readonly availableNow: boolean;
   /** @internal Aborted when the query stops. */
@@ -88,7 +88,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
     }
     this.name = queryName ?? null;
     this.checkpointLocation = checkpointLocation;
-    this.checkpoint = new Checkpoint(checkpointLocation);
+    this.checkpoint = new QueryCheckpoint(checkpointLocation);
     this.#retention = progressRetention;
     this.#onProgress = onProgress;
     this.#noDataIntervalMs = durationMs(

@@ -14,7 +14,7 @@ import { CLEAN_SCHEMAS, cleanGeo, cleanPin, cleanUser, rawFrame } from "../clean
 import type { CleanResult } from "../clean/mod.ts";
 import { streamName, tableName } from "../config.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
-import { deadLetterOf, parseBatch, quarantineFrame } from "./parse.ts";
+import { parseBatch, quarantinedRecordOf, quarantineFrame } from "./parse.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
 import {
   type BatchResult,
@@ -57,20 +57,20 @@ export function cleanTransform(
     clean(rawFrame(kind, records));
   return async (batch, context) => {
     const payloads = context?.records?.map((r) => r.data);
-    const { records, rows, deadLetters } = parseBatch(kind, batch, { payloads });
+    const { records, rows, quarantined } = parseBatch(kind, batch, { payloads });
     let cleaned: CleanResult;
     try {
       cleaned = await cleanRecords(records);
     } catch {
       // A record the schema accepted that building or cleaning refuses: find it, one by one.
-      const letterOf = deadLetterOf(batch, { payloads });
+      const quarantinedOf = quarantinedRecordOf(batch, { payloads });
       const good: Record<string, unknown>[] = [];
       for (const [i, record] of records.entries()) {
         try {
           await cleanRecords([record]);
           good.push(record);
         } catch (error) {
-          deadLetters.push(letterOf(rows[i]!, "transform", (error as Error).message));
+          quarantined.push(quarantinedOf(rows[i]!, "transform", (error as Error).message));
         }
       }
       cleaned = await cleanRecords(good);
@@ -78,7 +78,7 @@ export function cleanTransform(
     const { df, nulled, invalid } = cleaned;
     return {
       df,
-      quarantine: quarantineFrame(deadLetters),
+      quarantine: quarantineFrame(quarantined),
       nulled,
       invalid,
     } satisfies BatchResult;

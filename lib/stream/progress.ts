@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SourceOffset } from "./checkpoint.ts";
+import type { SourceOffset } from "./offsets_log.ts";
 import { type DisplayBundle, displayBundle, escapeHtml, htmlTable } from "../jupyter.ts";
 
 /** Phase durations of a batch, in ms (Spark's `durationMs`). */

@@ -28,11 +28,11 @@ import { Catalog } from "../catalog.ts";
 import { DeltaTable } from "../delta/mod.ts";
 import { durationMs } from "../_util/duration.ts";
 import {
-  Checkpoint,
   type CheckpointMetadata,
+  QueryCheckpoint,
   type SourceOffset,
   type StartingPosition,
-} from "./checkpoint.ts";
+} from "./offsets_log.ts";
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
@@ -273,7 +273,7 @@ export class StreamingQuery extends EventTarget {
 
   readonly #read: ReadStreamOptions;
   readonly #write: WriteStreamOptions;
-  readonly #checkpoint: Checkpoint;
+  readonly #checkpoint: QueryCheckpoint;
   readonly #kinesis: KinesisClient;
   readonly #ownsClient: boolean;
   readonly #sink: DeltaSink;
@@ -357,7 +357,7 @@ export class StreamingQuery extends EventTarget {
     );
     this.#read = read;
     this.#write = write;
-    this.#checkpoint = new Checkpoint(this.checkpointLocation);
+    this.#checkpoint = new QueryCheckpoint(this.checkpointLocation);
     this.#ownsClient = read.kinesis === undefined;
     this.#kinesis = read.kinesis ??
       createKinesisClient({ endpoint: read.endpoint, region: read.region });

@@ -39,8 +39,8 @@ export interface SourceOffset {
   shards: Record<string, ShardOffset>;
 }
 
-/** A checkpoint directory. */
-export class Checkpoint {
+/** A streaming query's checkpoint directory (its offsets and commits logs). */
+export class QueryCheckpoint {
   /** The checkpoint directory. */
   readonly dir: string;
 
@@ -143,7 +143,7 @@ export interface ResetResult {
  * reads again are appended again to the table.
  */
 export async function resetCheckpoint(dir: string): Promise<ResetResult> {
-  const checkpoint = new Checkpoint(dir);
+  const checkpoint = new QueryCheckpoint(dir);
   const metadata = await checkpoint.readMetadata().catch(() => null);
   const existed = await exists(dir);
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
