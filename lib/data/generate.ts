@@ -27,6 +27,7 @@ import {
   type UserRecord,
 } from "../records.ts";
 import { COUNTRIES } from "./_countries.ts";
+import { SourceDataError } from "./errors.ts";
 import { cumulative, pickWeighted, Random } from "./_random.ts";
 import {
   driftFollowerCount,
@@ -362,22 +363,6 @@ function imageSource(random: Random, video: boolean): string {
 /** A UTC time as "YYYY-MM-DD HH:MM:SS", like Python's `str(datetime)`. */
 function formatDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
-}
-
-/** A source file that cannot be read: which file, which line, and why. */
-export class SourceDataError extends Error {
-  /** The file that failed. */
-  readonly file: string;
-  /** The 1-based line that failed, or 0 when the whole file failed. */
-  readonly line: number;
-
-  /** Creates the error; the message names `file` and `line`. */
-  constructor(file: string, line: number, reason: string, options?: ErrorOptions) {
-    super(`Cannot read ${line > 0 ? `${file}:${line}` : file}: ${reason}`, options);
-    this.name = "SourceDataError";
-    this.file = file;
-    this.line = line;
-  }
 }
 
 /**

@@ -18,9 +18,9 @@ export {
   generateTables,
   loadSourceTables,
   readSource,
-  SourceDataError,
   type SourceTables,
   writeSource,
   type WrittenFile,
 } from "./generate.ts";
 export { mulberry32 } from "./_random.ts";
+export { SourceDataError } from "./errors.ts";

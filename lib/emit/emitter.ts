@@ -13,6 +13,7 @@
 import { DEFAULT_USER_ID, streamNames } from "../config.ts";
 import { mulberry32, readSource, type SourceTables } from "../data/mod.ts";
 import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
+import { ApiUnavailableError, EmitRequestError } from "./errors.ts";
 
 /** The largest batch the API's `/records` route (PutRecords) accepts. */
 export const MAX_BATCH = 500;
@@ -21,33 +22,6 @@ export const MAX_BATCH = 500;
 export const DEFAULT_SOURCE_DIR: string = decodeURIComponent(
   new URL("../../data/pinterest", import.meta.url).pathname,
 );
-
-/** A failed API call: the HTTP status (0 for a network error) and the API's message. */
-export class EmitRequestError extends Error {
-  /** HTTP status, or 0 when no answer came back. */
-  readonly status: number;
-  /** Whether trying again may succeed (429, 5xx, network error, timeout). */
-  readonly retryable: boolean;
-  /** Creates a request error. */
-  constructor(message: string, status: number, retryable: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EmitRequestError";
-    this.status = status;
-    this.retryable = retryable;
-  }
-}
-
-/** Raised at start when the API does not answer or lacks a stream; nothing was sent. */
-export class ApiUnavailableError extends Error {
-  /** The API URL that was checked. */
-  readonly apiUrl: string;
-  /** Creates the error. */
-  constructor(apiUrl: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ApiUnavailableError";
-    this.apiUrl = apiUrl;
-  }
-}
 
 /** Options of {@linkcode sendToKinesis}. */
 export interface SendOptions {

@@ -10,13 +10,12 @@
  *
  * @module
  */
+export { ApiUnavailableError, EmitRequestError } from "./errors.ts";
 export {
-  ApiUnavailableError,
   DEFAULT_SOURCE_DIR,
   emit,
   type EmitFailure,
   type EmitOptions,
-  EmitRequestError,
   EmitStats,
   Emitter,
   formatStreamLine,

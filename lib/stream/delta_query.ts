@@ -23,13 +23,8 @@ import { Catalog } from "../catalog.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import { DeltaSource, type DeltaSourceOffset, type DeltaSourceOptions } from "./delta_source.ts";
 import type { SinkProgress, StreamingQueryProgress } from "./progress.ts";
-import {
-  type BatchContext,
-  type BatchResult,
-  type BatchTransform,
-  CheckpointMismatchError,
-  type Trigger,
-} from "./query.ts";
+import { type BatchContext, type BatchResult, type BatchTransform, type Trigger } from "./query.ts";
+import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
 
 /** Options of `readStream({format: "delta", ...})`, with Spark's Delta source names. */

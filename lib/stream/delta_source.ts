@@ -17,6 +17,7 @@
  */
 import type pl from "nodejs-polars";
 import { type AddAction, DeltaTable, Snapshot } from "../delta/mod.ts";
+import { DeltaSourceChangeError } from "./errors.ts";
 
 /** A position in a Delta table's history (Spark's `DeltaSourceOffset`). */
 export interface DeltaSourceOffset {
@@ -52,18 +53,6 @@ export interface DeltaLatestOffset {
   offset: DeltaSourceOffset;
   /** How many files lie between the start and this offset. */
   files: number;
-}
-
-/** A commit removed data and the source does not skip change commits. */
-export class DeltaSourceChangeError extends Error {
-  /** The version of the commit. */
-  readonly version: number;
-  /** Creates the error. */
-  constructor(message: string, version: number, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DeltaSourceChangeError";
-    this.version = version;
-  }
 }
 
 interface FileEntry {

@@ -29,7 +29,8 @@ import { DeltaTable } from "../delta/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
-import { CheckpointMismatchError, type Trigger } from "./query.ts";
+import { CheckpointMismatchError } from "./errors.ts";
+import type { Trigger } from "./query.ts";
 import { DeltaSink } from "./sink.ts";
 
 /** The silver tables' rows, as `compute` receives them. */

@@ -39,7 +39,6 @@ export {
   type BatchContext,
   type BatchResult,
   type BatchTransform,
-  CheckpointMismatchError,
   DataStreamWriter,
   type InitialPosition,
   KinesisStream,
@@ -50,6 +49,7 @@ export {
   type Trigger,
   type WriteStreamOptions,
 } from "./query.ts";
+export { CheckpointMismatchError, DeltaSourceChangeError } from "./errors.ts";
 export {
   cleanTransform,
   type CleanTransformOptions,
@@ -90,7 +90,6 @@ export { DeltaSink, type DeltaSinkOptions, type SinkResult } from "./sink.ts";
 export {
   type DeltaLatestOffset,
   DeltaSource,
-  DeltaSourceChangeError,
   type DeltaSourceOffset,
   type DeltaSourceOptions,
 } from "./delta_source.ts";

@@ -36,6 +36,7 @@ import {
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
+import { CheckpointMismatchError } from "./errors.ts";
 import { KinesisSource, type SourceRecord } from "./source.ts";
 import { sleep } from "../_util/sleep.ts";
 import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
@@ -148,18 +149,6 @@ export interface WriteStreamOptions {
    * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
    */
   noDataProgressEventInterval?: string | number;
-}
-
-/** The checkpoint was written for another stream, or the stream was deleted and recreated since. */
-export class CheckpointMismatchError extends Error {
-  /** The checkpoint directory. */
-  readonly checkpointLocation: string;
-  /** Creates the error. */
-  constructor(checkpointLocation: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "CheckpointMismatchError";
-    this.checkpointLocation = checkpointLocation;
-  }
 }
 
 /** A configured Kinesis stream, ready to be written with {@linkcode writeStream}. */
