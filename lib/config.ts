@@ -85,9 +85,10 @@ export interface LoadConfigOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
  * const config = loadConfig({ env: { USER_ID: "abc123" } });
- * if (config.userId !== "abc123") throw new Error("unexpected");
+ * assert.equal(config.userId, "abc123");
  * ```
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {

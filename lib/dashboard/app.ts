@@ -128,11 +128,12 @@ const ProgressQuery = z.object({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createDashboardApp } from "./app.ts";
  * const dir = await Deno.makeTempDir();
  * const app = createDashboardApp({ lakehouseDir: dir, checkpointDir: dir, userId: "u1" });
  * const res = await app.request("/api/progress");
- * console.assert((await res.json()).queries.length === 0);
+ * assert.deepEqual((await res.json()).queries, []);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -270,11 +271,12 @@ export interface DashboardServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startDashboard } from "./app.ts";
  * const dir = await Deno.makeTempDir();
  * await using dashboard = startDashboard({ lakehouseDir: dir, checkpointDir: dir, userId: "u1" });
  * const res = await fetch(new URL("/api/tables", dashboard.url));
- * console.assert(res.status === 200);
+ * assert.equal(res.status, 200);
  * await res.body?.cancel();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -44,9 +44,10 @@ interface FileState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressReader } from "./progress.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert((await new ProgressReader(dir).read()).length === 0);
+ * assert.deepEqual(await new ProgressReader(dir).read(), []);
  * await Deno.remove(dir);
  * ```
  */

@@ -115,9 +115,12 @@ interface Poster {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateTables } from "./generate.ts";
  * const { pin, geo, user } = generateTables({ rows: 100, seed: 1 });
- * console.assert(pin.length === 100 && geo[0]?.ind === pin[0]?.index && user.length === 100);
+ * assert.equal(pin.length, 100);
+ * assert.equal(user.length, 100);
+ * assert.equal(geo[0]?.ind, pin[0]?.index);
  * ```
  */
 export function generateTables(options: GenerateOptions = {}): SourceTables {
@@ -443,11 +446,12 @@ async function readTable(dir: string, kind: RecordKind): Promise<unknown[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRecordLine } from "./generate.ts";
  * const line = formatRecordLine("user", {
  *   ind: 1, first_name: "Ann", last_name: "Lee", age: 30, date_joined: "2016-01-01 00:00:00",
  * });
- * console.assert(line.startsWith('{"ind": 1, "first_name": "Ann"'));
+ * assert.ok(line.startsWith('{"ind": 1, "first_name": "Ann"'));
  * ```
  */
 export function formatRecordLine(kind: RecordKind, record: object): string {

@@ -85,6 +85,7 @@ const MAX_REASON = 1_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { parseBatch } from "./parse.ts";
  * const batch = pl.DataFrame({
@@ -93,7 +94,8 @@ const MAX_REASON = 1_000;
  *   sequenceNumber: ["1", "2"], approximateArrivalTimestamp: [0, 0],
  * });
  * const { records, quarantined } = parseBatch("user", batch);
- * console.assert(records.length === 1 && quarantined[0]?.stage === "parse");
+ * assert.equal(records.length, 1);
+ * assert.equal(quarantined[0]?.stage, "parse");
  * ```
  */
 export function parseBatch(
