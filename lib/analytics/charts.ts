@@ -26,7 +26,11 @@ export type VegaLiteSpec = Record<string, unknown> & { $schema: string };
 
 /** Options of {@linkcode chartSpec} and {@linkcode healthChartSpec}. */
 export interface ChartSpecOptions {
-  /** Chart width in pixels, or `"container"` to fill the parent. Default 360. */
+  /**
+   * Chart width in pixels, or `"container"` to fill the parent. Default 360.
+   *
+   * @default {360}
+   */
   width?: number | "container";
 }
 

@@ -42,7 +42,11 @@ export interface DashboardDeps {
   checkpointDir: string;
   /** Names the tables: `<userId>_{pin,geo,user}_table`, gold `<userId>_<answer>`. */
   userId: string;
-  /** How many quarantined records `/api/tables` shows per table. Default 5. */
+  /**
+   * How many quarantined records `/api/tables` shows per table. Default 5.
+   *
+   * @default {5}
+   */
   quarantineReasons?: number;
 }
 
@@ -248,9 +252,17 @@ function quarantined(table: string, row: Record<string, unknown>): QuarantineRow
 
 /** Options of {@linkcode startDashboard}. */
 export interface StartDashboardOptions extends DashboardDeps {
-  /** Port to listen on; 0 picks a free one. Default 0. */
+  /**
+   * Port to listen on; 0 picks a free one. Default 0.
+   *
+   * @default {0}
+   */
   port?: number;
-  /** Interface to bind. Default `127.0.0.1`. */
+  /**
+   * Interface to bind. Default `127.0.0.1`.
+   *
+   * @default {"127.0.0.1"}
+   */
   hostname?: string;
 }
 

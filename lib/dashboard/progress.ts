@@ -30,7 +30,11 @@ export interface QueryProgressSummary {
 
 /** Options of {@linkcode ProgressReader}. */
 export interface ProgressReaderOptions {
-  /** How many batches to keep per progress file. Default 1000. */
+  /**
+   * How many batches to keep per progress file. Default 1000.
+   *
+   * @default {1000}
+   */
   retain?: number;
 }
 

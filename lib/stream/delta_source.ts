@@ -39,11 +39,21 @@ export interface DeltaSourceOptions {
    * Read the changes from this version on (or only the commits after the
    * start, with `"latest"`). Default: the table's snapshot at the start,
    * then the commits after it.
+   *
+   * @default {undefined}
    */
   startingVersion?: number | "latest";
-  /** The most files one batch reads (default 1000, as Spark). */
+  /**
+   * The most files one batch reads (default 1000, as Spark).
+   *
+   * @default {1000}
+   */
   maxFilesPerTrigger?: number;
-  /** Skip commits that remove data instead of failing (default false). */
+  /**
+   * Skip commits that remove data instead of failing (default false).
+   *
+   * @default {false}
+   */
   skipChangeCommits?: boolean;
 }
 

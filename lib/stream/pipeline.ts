@@ -96,21 +96,53 @@ export interface PipelineOptions {
   userId: string;
   /** The Kinesis client. */
   kinesis: KinesisClient;
-  /** Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
-  /** Root of the checkpoints (default `./checkpoints`). */
+  /**
+   * Root of the checkpoints (default `./checkpoints`).
+   *
+   * @default {"./checkpoints"}
+   */
   checkpointDir?: string;
-  /** Default `{ processingTime: "1 second" }`. */
+  /**
+   * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
+   *
+   * @default {{ processingTime: "1 second" }}
+   */
   trigger?: Trigger;
-  /** Where new checkpoints start (default `earliest`, as the walkthrough's notebook). */
+  /**
+   * Where new checkpoints start (default `earliest`, as the walkthrough's notebook).
+   *
+   * @default {"earliest"}
+   */
   initialPosition?: InitialPosition;
-  /** Which kinds to run (default all three). */
+  /**
+   * Which kinds to run (default all three).
+   *
+   * @default {["pin", "geo", "user"]}
+   */
   kinds?: readonly RecordKind[];
-  /** Least time between GetRecords per shard (default `400ms`). */
+  /**
+   * Least time between GetRecords per shard (default `400ms`).
+   *
+   * @default {"400ms"}
+   */
   minFetchPeriod?: string | number;
-  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
+  /**
+   * The most records of one shard in one batch, and per GetRecords call (default 10000).
+   *
+   * @default {10000}
+   */
   maxRecordsPerFetch?: number;
-  /** How often shards are listed again (default `1s`). */
+  /**
+   * How often shards are listed again (default `1s`).
+   *
+   * @default {"1s"}
+   */
   shardFetchInterval?: string | number;
   /** Called with each batch's progress of each query. */
   onProgress?: (kind: RecordKind, progress: StreamingQueryProgress) => void;
