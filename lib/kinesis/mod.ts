@@ -34,6 +34,7 @@ export {
   waitUntilAnswering,
 } from "./emulator.ts";
 export { readShard, type ReadShardOptions, readStreamRecords } from "./read.ts";
+export { isRetryableKinesisError, retryKinesis, type RetryKinesisOptions } from "./retry.ts";
 export {
   awsErrorName,
   awsErrorStatus,
