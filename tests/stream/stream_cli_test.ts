@@ -210,6 +210,19 @@ Deno.test({
     }),
 });
 
+Deno.test("deno task stream refuses a trigger without a unit instead of guessing one", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "cli/stream.ts"), "--trigger", "10"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.equal(
+    new TextDecoder().decode(out.stderr).trim(),
+    'error: Invalid --trigger "10": add a unit, e.g. 10s or 10ms',
+  );
+});
+
 Deno.test("deno task stream refuses a bad option, saying what is allowed", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", join(ROOT, "cli/stream.ts"), "--trigger", "soon"],
