@@ -6,6 +6,7 @@
  */
 import { parseArgs as nodeParseArgs } from "node:util";
 import { ConfigError } from "../lib/config.ts";
+import { durationMs } from "../lib/_util/duration.ts";
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -124,20 +125,20 @@ export function numberFlag(
   return n;
 }
 
-/** Parses a duration flag such as `30s`, `5m`, `1h`, `250ms` or a number of seconds. */
+/**
+ * Parses a duration flag with the library's meaning ({@linkcode durationMs}):
+ * `250ms`, `30s`, `5m`, `1h`, `"1 second"`; a bare number such as `10` is
+ * refused (`Invalid --trigger "10": add a unit, e.g. 10s or 10ms`).
+ */
 export function durationFlag(
   name: string,
   value: string | boolean | undefined,
 ): number | undefined {
   if (value === undefined) return undefined;
-  const m = typeof value === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim()) : null;
-  if (!m) {
-    throw new UsageError(
-      `Invalid --${name} "${value}": expected a duration such as 250ms, 30s, 5m or 1h`,
-    );
+  if (typeof value !== "string") {
+    throw new UsageError(`Invalid --${name}: expected a duration such as 250ms, 30s, 5m or 1h`);
   }
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1_000;
-  return Number(m[1]) * unit;
+  return asUsageError(() => durationMs(`--${name}`, value));
 }
 
 /**

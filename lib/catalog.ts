@@ -44,8 +44,9 @@ export interface TableName {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTableName } from "./catalog.ts";
- * console.assert(parseTableName("pins").qualified === "default.pins");
+ * assert.equal(parseTableName("pins").qualified, "default.pins");
  * ```
  */
 export function parseTableName(name: string): TableName {
@@ -77,12 +78,13 @@ export interface CatalogOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { Catalog } from "./catalog.ts";
  * const lakehouseDir = await Deno.makeTempDir();
  * const catalog = new Catalog({ lakehouseDir });
  * await catalog.create("default.pins", { id: pl.Int64 });
- * console.assert((await catalog.list()).includes("default.pins"));
+ * assert.ok((await catalog.list()).includes("default.pins"));
  * await Deno.remove(lakehouseDir, { recursive: true });
  * ```
  */

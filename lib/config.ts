@@ -14,34 +14,74 @@ export const DEFAULT_USER_ID = "12c0d092d679";
 
 /** The resolved configuration. */
 export interface Config {
-  /** Names the streams and tables (`USER_ID`, default `12c0d092d679`). */
+  /**
+   * Names the streams and tables (`USER_ID`, default `12c0d092d679`).
+   *
+   * @default {"12c0d092d679"}
+   */
   userId: string;
-  /** AWS region (`AWS_REGION`, default `us-east-1`). */
+  /**
+   * AWS region (`AWS_REGION`, default `us-east-1`).
+   *
+   * @default {"us-east-1"}
+   */
   region: string;
   /**
    * Kinesis endpoint to use (`KINESIS_ENDPOINT`); when absent and `aws` is
    * false, commands start the local emulator themselves.
+   *
+   * @default {undefined}
    */
   kinesisEndpoint: string | undefined;
-  /** Use real AWS Kinesis with the SDK's default endpoint (`--aws`). */
+  /**
+   * Use real AWS Kinesis with the SDK's default endpoint (`--aws`).
+   *
+   * @default {false}
+   */
   aws: boolean;
-  /** Where the emitter posts (`API_URL`); when absent, the local API proxy. */
+  /**
+   * Where the emitter posts (`API_URL`); when absent, the local API proxy.
+   *
+   * @default {undefined}
+   */
   apiUrl: string | undefined;
-  /** Root of the Delta tables (`LAKEHOUSE_DIR`, default `./lakehouse`). */
+  /**
+   * Root of the Delta tables (`LAKEHOUSE_DIR`, default `./lakehouse`).
+   *
+   * @default {"./lakehouse"}
+   */
   lakehouseDir: string;
-  /** Root of the streaming checkpoints (`CHECKPOINT_DIR`, default `./checkpoints`). */
+  /**
+   * Root of the streaming checkpoints (`CHECKPOINT_DIR`, default `./checkpoints`).
+   *
+   * @default {"./checkpoints"}
+   */
   checkpointDir: string;
   /**
    * Where the local emulator that `deno task stream` starts keeps its
    * streams and records across restarts (`KINESIS_DATA_DIR`, default
    * `./kinesis-data`).
+   *
+   * @default {"./kinesis-data"}
    */
   kinesisDataDir: string;
-  /** Port of the local emulator (`KINESIS_PORT`, default 4568). */
+  /**
+   * Port of the local emulator (`KINESIS_PORT`, default 4568).
+   *
+   * @default {4568}
+   */
   kinesisPort: number;
-  /** Port of the API proxy (`API_PORT`, default 8080). */
+  /**
+   * Port of the API proxy (`API_PORT`, default 8080).
+   *
+   * @default {8080}
+   */
   apiPort: number;
-  /** API key the proxy requires in `x-api-key` (`API_KEY`); none by default. */
+  /**
+   * API key the proxy requires in `x-api-key` (`API_KEY`); none by default.
+   *
+   * @default {undefined}
+   */
   apiKey: string | undefined;
 }
 
@@ -85,9 +125,10 @@ export interface LoadConfigOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConfig } from "./config.ts";
  * const config = loadConfig({ env: { USER_ID: "abc123" } });
- * if (config.userId !== "abc123") throw new Error("unexpected");
+ * assert.equal(config.userId, "abc123");
  * ```
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {

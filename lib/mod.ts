@@ -25,6 +25,7 @@ export * from "./data/mod.ts";
 export * from "./clean/mod.ts";
 export * from "./delta/mod.ts";
 export * from "./catalog.ts";
+export * from "./jupyter.ts";
 export * from "./batch.ts";
 export * from "./emit/mod.ts";
 export * from "./stream/mod.ts";

@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { existsSync } from "node:fs";
+import { JUPYTER_DISPLAY } from "../lib/jupyter.ts";
 
 /** The project's root directory. */
 export const ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,9 +43,9 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promi
   }
 }
 
-/** What an object shows in Jupyter: the MIME bundle of its `Symbol.for("Jupyter.display")` method. */
+/** What an object shows in Jupyter: the MIME bundle of its {@linkcode JUPYTER_DISPLAY} method. */
 export function jupyterBundle(value: unknown): Record<string, string> {
-  const fn = (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")];
+  const fn = (value as Record<symbol, unknown>)[JUPYTER_DISPLAY];
   if (typeof fn !== "function") throw new TypeError("Value has no Jupyter display method");
   return fn.call(value) as Record<string, string>;
 }

@@ -26,7 +26,11 @@ export type VegaLiteSpec = Record<string, unknown> & { $schema: string };
 
 /** Options of {@linkcode chartSpec} and {@linkcode healthChartSpec}. */
 export interface ChartSpecOptions {
-  /** Chart width in pixels, or `"container"` to fill the parent. Default 360. */
+  /**
+   * Chart width in pixels, or `"container"` to fill the parent. Default 360.
+   *
+   * @default {360}
+   */
   width?: number | "container";
 }
 
@@ -153,9 +157,10 @@ function encodingOf(name: GoldName): { mark: unknown; encoding: Record<string, u
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chartSpec, VEGA_LITE_SCHEMA } from "./charts.ts";
  * const spec = chartSpec("users_joined_by_year", [{ post_year: 2016, number_users_joined: 3 }]);
- * console.assert(spec.$schema === VEGA_LITE_SCHEMA);
+ * assert.equal(spec.$schema, VEGA_LITE_SCHEMA);
  * ```
  */
 export function chartSpec(
@@ -256,9 +261,10 @@ export function healthPoint(progress: StreamingQueryProgress): HealthPoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { healthChartSpec } from "./charts.ts";
  * const spec = healthChartSpec("numInputRows", []);
- * console.assert((spec.data as { values: unknown[] }).values.length === 0);
+ * assert.deepEqual((spec.data as { values: unknown[] }).values, []);
  * ```
  */
 export function healthChartSpec(

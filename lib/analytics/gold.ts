@@ -88,9 +88,17 @@ export async function readSilverTables(catalog: Catalog, userId: string): Promis
 
 /** Options of {@linkcode writeGoldTables}. */
 export interface WriteGoldTablesOptions {
-  /** The silver frames to answer from. Default: read the silver tables of the catalog. */
+  /**
+   * The silver frames to answer from. Default: read the silver tables of the catalog.
+   *
+   * @default {the silver tables of the catalog}
+   */
   silver?: SilverFrames;
-  /** The answers to write. Default: computed from `silver` by {@linkcode computeGold}. */
+  /**
+   * The answers to write. Default: computed from `silver` by {@linkcode computeGold}.
+   *
+   * @default {computeGold(silver)}
+   */
   gold?: GoldFrames;
 }
 

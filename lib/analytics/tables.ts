@@ -147,8 +147,9 @@ const USER_ID_RE = /^[A-Za-z0-9_]+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { goldTableName } from "./tables.ts";
- * console.assert(goldTableName("12c0d092d679", "top_country") === "12c0d092d679_top_country");
+ * assert.equal(goldTableName("12c0d092d679", "top_country"), "12c0d092d679_top_country");
  * ```
  */
 export function goldTableName(userId: string, name: GoldName): string {

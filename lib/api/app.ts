@@ -12,7 +12,6 @@ import { createFactory } from "hono/factory";
 import { zValidator } from "@hono/zod-validator";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -24,6 +23,7 @@ import {
 import { z } from "zod";
 import { listStreams, STREAM_NAME_PATTERN } from "../kinesis/admin.ts";
 import { awsErrorName, isThrottling, isUnreachable } from "../kinesis/errors.ts";
+import { ApiError, type ApiIssue } from "./errors.ts";
 
 /** Kinesis' limit for one record: data plus partition key. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -46,28 +46,6 @@ export interface ApiOptions {
    * {@linkcode MAX_REQUEST_BODY_BYTES}, 5 MiB).
    */
   maxBodyBytes?: number;
-}
-
-/** An error answer: `{message, issues?}` with an HTTP status. */
-export class ApiError extends HTTPException {
-  /** Details of a schema failure, one per problem. */
-  readonly issues: ApiIssue[] | undefined;
-  /** Creates an error answer. */
-  constructor(status: ContentfulStatusCode, message: string, issues?: ApiIssue[], cause?: unknown) {
-    super(status, { message, cause });
-    this.issues = issues;
-  }
-}
-
-/** One problem with a request's body or path. */
-export interface ApiIssue {
-  /**
-   * Where, e.g. `Records.3.PartitionKey`, `` for the whole body, or `stream`
-   * for the stream name in the path.
-   */
-  path: string;
-  /** What is wrong. */
-  message: string;
 }
 
 const PartitionKey = z.string({ error: "must be a string" }).min(1, "must not be empty").max(

@@ -3,9 +3,8 @@
  *
  * @module
  */
+export { ApiError, type ApiIssue } from "./errors.ts";
 export {
-  ApiError,
-  type ApiIssue,
   type ApiOptions,
   type ApiServer,
   createApp,

@@ -42,7 +42,11 @@ export interface DashboardDeps {
   checkpointDir: string;
   /** Names the tables: `<userId>_{pin,geo,user}_table`, gold `<userId>_<answer>`. */
   userId: string;
-  /** How many quarantined records `/api/tables` shows per table. Default 5. */
+  /**
+   * How many quarantined records `/api/tables` shows per table. Default 5.
+   *
+   * @default {5}
+   */
   quarantineReasons?: number;
 }
 
@@ -58,8 +62,8 @@ export interface TableStatus {
   quarantined: number;
 }
 
-/** A quarantined record in `/api/tables`, newest first. */
-export interface QuarantinedRecord {
+/** A row of a quarantine table as `/api/tables` shows it, newest first. */
+export interface QuarantineRow {
   /** The table the record was meant for. */
   table: string;
   /** Where it failed: `parse`, `validate` or `transform`. */
@@ -77,7 +81,7 @@ export interface QuarantinedRecord {
 /** The body of `/api/tables`. */
 export interface TablesBody {
   tables: TableStatus[];
-  quarantine: QuarantinedRecord[];
+  quarantine: QuarantineRow[];
 }
 
 /** A query in `/api/progress`. */
@@ -128,11 +132,12 @@ const ProgressQuery = z.object({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createDashboardApp } from "./app.ts";
  * const dir = await Deno.makeTempDir();
  * const app = createDashboardApp({ lakehouseDir: dir, checkpointDir: dir, userId: "u1" });
  * const res = await app.request("/api/progress");
- * console.assert((await res.json()).queries.length === 0);
+ * assert.deepEqual((await res.json()).queries, []);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -229,7 +234,7 @@ export function createDashboardApp(deps: DashboardDeps): Hono {
   return app;
 }
 
-function quarantined(table: string, row: Record<string, unknown>): QuarantinedRecord {
+function quarantined(table: string, row: Record<string, unknown>): QuarantineRow {
   const text = (v: unknown) => (v === null || v === undefined ? "" : String(v));
   const data = text(row.data);
   return {
@@ -247,9 +252,17 @@ function quarantined(table: string, row: Record<string, unknown>): QuarantinedRe
 
 /** Options of {@linkcode startDashboard}. */
 export interface StartDashboardOptions extends DashboardDeps {
-  /** Port to listen on; 0 picks a free one. Default 0. */
+  /**
+   * Port to listen on; 0 picks a free one. Default 0.
+   *
+   * @default {0}
+   */
   port?: number;
-  /** Interface to bind. Default `127.0.0.1`. */
+  /**
+   * Interface to bind. Default `127.0.0.1`.
+   *
+   * @default {"127.0.0.1"}
+   */
   hostname?: string;
 }
 
@@ -270,11 +283,12 @@ export interface DashboardServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startDashboard } from "./app.ts";
  * const dir = await Deno.makeTempDir();
  * await using dashboard = startDashboard({ lakehouseDir: dir, checkpointDir: dir, userId: "u1" });
  * const res = await fetch(new URL("/api/tables", dashboard.url));
- * console.assert(res.status === 200);
+ * assert.equal(res.status, 200);
  * await res.body?.cancel();
  * await Deno.remove(dir, { recursive: true });
  * ```

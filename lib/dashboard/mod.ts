@@ -28,7 +28,7 @@ export {
   type DashboardDeps,
   type DashboardServer,
   type ProgressBody,
-  type QuarantinedRecord,
+  type QuarantineRow,
   type QueryProgressBody,
   startDashboard,
   type StartDashboardOptions,

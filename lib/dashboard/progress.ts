@@ -30,7 +30,11 @@ export interface QueryProgressSummary {
 
 /** Options of {@linkcode ProgressReader}. */
 export interface ProgressReaderOptions {
-  /** How many batches to keep per progress file. Default 1000. */
+  /**
+   * How many batches to keep per progress file. Default 1000.
+   *
+   * @default {1000}
+   */
   retain?: number;
 }
 
@@ -44,9 +48,10 @@ interface FileState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressReader } from "./progress.ts";
  * const dir = await Deno.makeTempDir();
- * console.assert((await new ProgressReader(dir).read()).length === 0);
+ * assert.deepEqual(await new ProgressReader(dir).read(), []);
  * await Deno.remove(dir);
  * ```
  */

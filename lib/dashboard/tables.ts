@@ -42,10 +42,11 @@ interface Entry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TableReader } from "./tables.ts";
  * const dir = await Deno.makeTempDir();
  * const reader = new TableReader(dir);
- * console.assert((await reader.count("missing")).version === null);
+ * assert.equal((await reader.count("missing")).version, null);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -27,6 +27,7 @@ import {
   type UserRecord,
 } from "../records.ts";
 import { COUNTRIES } from "./_countries.ts";
+import { SourceDataError } from "./errors.ts";
 import { cumulative, pickWeighted, Random } from "./_random.ts";
 import {
   driftFollowerCount,
@@ -114,9 +115,12 @@ interface Poster {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateTables } from "./generate.ts";
  * const { pin, geo, user } = generateTables({ rows: 100, seed: 1 });
- * console.assert(pin.length === 100 && geo[0]?.ind === pin[0]?.index && user.length === 100);
+ * assert.equal(pin.length, 100);
+ * assert.equal(user.length, 100);
+ * assert.equal(geo[0]?.ind, pin[0]?.index);
  * ```
  */
 export function generateTables(options: GenerateOptions = {}): SourceTables {
@@ -364,22 +368,6 @@ function formatDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
-/** A source file that cannot be read: which file, which line, and why. */
-export class SourceDataError extends Error {
-  /** The file that failed. */
-  readonly file: string;
-  /** The 1-based line that failed, or 0 when the whole file failed. */
-  readonly line: number;
-
-  /** Creates the error; the message names `file` and `line`. */
-  constructor(file: string, line: number, reason: string, options?: ErrorOptions) {
-    super(`Cannot read ${line > 0 ? `${file}:${line}` : file}: ${reason}`, options);
-    this.name = "SourceDataError";
-    this.file = file;
-    this.line = line;
-  }
-}
-
 /**
  * Reads the three NDJSON files (`pin.ndjson`, `geo.ndjson`, `user.ndjson`)
  * of a source directory, validating every line against its record schema.
@@ -458,11 +446,12 @@ async function readTable(dir: string, kind: RecordKind): Promise<unknown[]> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatRecordLine } from "./generate.ts";
  * const line = formatRecordLine("user", {
  *   ind: 1, first_name: "Ann", last_name: "Lee", age: 30, date_joined: "2016-01-01 00:00:00",
  * });
- * console.assert(line.startsWith('{"ind": 1, "first_name": "Ann"'));
+ * assert.ok(line.startsWith('{"ind": 1, "first_name": "Ann"'));
  * ```
  */
 export function formatRecordLine(kind: RecordKind, record: object): string {

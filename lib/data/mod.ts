@@ -5,9 +5,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateTables } from "./mod.ts";
  * const tables = generateTables({ rows: 50, seed: 7 });
- * console.assert(tables.pin.length === 50);
+ * assert.equal(tables.pin.length, 50);
  * ```
  *
  * @module
@@ -18,9 +19,9 @@ export {
   generateTables,
   loadSourceTables,
   readSource,
-  SourceDataError,
   type SourceTables,
   writeSource,
   type WrittenFile,
 } from "./generate.ts";
 export { mulberry32 } from "./_random.ts";
+export { SourceDataError } from "./errors.ts";

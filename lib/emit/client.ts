@@ -7,23 +7,10 @@
  * @module
  */
 
+import { EmitRequestError } from "./errors.ts";
+
 /** The largest batch the API's `/records` route (PutRecords) accepts. */
 export const MAX_BATCH = 500;
-
-/** A failed API call: the HTTP status (0 for a network error) and the API's message. */
-export class EmitRequestError extends Error {
-  /** HTTP status, or 0 when no answer came back. */
-  readonly status: number;
-  /** Whether trying again may succeed (429, 5xx, network error, timeout). */
-  readonly retryable: boolean;
-  /** Creates a request error. */
-  constructor(message: string, status: number, retryable: boolean, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EmitRequestError";
-    this.status = status;
-    this.retryable = retryable;
-  }
-}
 
 /** Options of {@linkcode sendToKinesis}. */
 export interface SendOptions {

@@ -13,32 +13,14 @@
 import { DEFAULT_USER_ID, streamNames } from "../config.ts";
 import { mulberry32, readSource, type SourceTables } from "../data/mod.ts";
 import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
-import {
-  apiRequest,
-  EmitRequestError,
-  MAX_BATCH,
-  putRecords,
-  sendToKinesis,
-  trimUrl,
-} from "./client.ts";
+import { apiRequest, MAX_BATCH, putRecords, sendToKinesis, trimUrl } from "./client.ts";
 import { type EmitFailure, EmitStats } from "./stats.ts";
+import { ApiUnavailableError, EmitRequestError } from "./errors.ts";
 
 /** The source directory committed with pinstream. */
 export const DEFAULT_SOURCE_DIR: string = decodeURIComponent(
   new URL("../../data/pinterest", import.meta.url).pathname,
 );
-
-/** Raised at start when the API does not answer or lacks a stream; nothing was sent. */
-export class ApiUnavailableError extends Error {
-  /** The API URL that was checked. */
-  readonly apiUrl: string;
-  /** Creates the error. */
-  constructor(apiUrl: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ApiUnavailableError";
-    this.apiUrl = apiUrl;
-  }
-}
 
 /** Options of {@linkcode Emitter} and {@linkcode emit}. */
 export interface EmitOptions {

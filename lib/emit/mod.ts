@@ -11,16 +11,9 @@
  *
  * @module
  */
+export { ApiUnavailableError, EmitRequestError } from "./errors.ts";
+export { DEFAULT_SOURCE_DIR, emit, type EmitOptions, Emitter, mulberry32 } from "./emitter.ts";
 export {
-  ApiUnavailableError,
-  DEFAULT_SOURCE_DIR,
-  emit,
-  type EmitOptions,
-  Emitter,
-  mulberry32,
-} from "./emitter.ts";
-export {
-  EmitRequestError,
   MAX_BATCH,
   putRecords,
   type PutRecordsEntry,

@@ -17,6 +17,14 @@ import {
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { streamNames } from "../config.ts";
 import { awsErrorName, StreamNotFoundError } from "./errors.ts";
+import { sleep } from "../_util/sleep.ts";
+import {
+  type DisplayBundle,
+  displayBundle,
+  escapeHtml,
+  htmlTable,
+  JUPYTER_DISPLAY,
+} from "../jupyter.ts";
 
 /** The names Kinesis allows for a stream. */
 export const STREAM_NAME_PATTERN: RegExp = /^[a-zA-Z0-9_.-]{1,128}$/;
@@ -123,7 +131,7 @@ export async function waitForActive(
         `Stream "${name}" did not become ACTIVE within ${timeoutMs} ms (last status ${status})`,
       );
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 
@@ -173,24 +181,22 @@ export class StreamDescription {
   ) {}
 
   /** A Jupyter HTML face: the summary, then a table of shards. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-    const rows = this.shards.map((s) =>
-      `<tr><td>${esc(s.shardId)}</td><td>${esc(s.parentShardId ?? "")}</td><td>${
-        esc(s.startingHashKey)
-      }</td><td>${esc(s.endingHashKey)}</td><td>${
-        s.endingSequenceNumber ? "closed" : "open"
-      }</td></tr>`
-    ).join("");
-    return {
-      "text/html":
-        `<p><b>${esc(this.name)}</b>: ${esc(this.status)}, ${
-          esc(this.mode)
-        }, ${this.openShardCount} open shards, retention ${this.retentionHours} h</p>` +
-        `<table><tr><th>shard</th><th>parent</th><th>starting hash key</th><th>ending hash key</th><th>state</th></tr>${rows}</table>`,
-      "text/plain":
-        `${this.name}: ${this.status}, ${this.mode}, ${this.openShardCount} open shards`,
-    };
+  [JUPYTER_DISPLAY](): DisplayBundle {
+    const rows = this.shards.map((s) => [
+      s.shardId,
+      s.parentShardId ?? "",
+      s.startingHashKey,
+      s.endingHashKey,
+      s.endingSequenceNumber ? "closed" : "open",
+    ]);
+    const headers = ["shard", "parent", "starting hash key", "ending hash key", "state"];
+    return displayBundle(
+      `<p><b>${escapeHtml(this.name)}</b>: ${escapeHtml(this.status)}, ${
+        escapeHtml(this.mode)
+      }, ${this.openShardCount} open shards, retention ${this.retentionHours} h</p>` +
+        htmlTable(headers, rows),
+      `${this.name}: ${this.status}, ${this.mode}, ${this.openShardCount} open shards`,
+    );
   }
 }
 
@@ -281,7 +287,7 @@ export async function deleteStream(
       if (error instanceof StreamNotFoundError) return;
       throw error;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`Stream "${name}" was not deleted within ${timeoutMs} ms`);
 }

@@ -35,8 +35,12 @@ export interface KinesisClientOptions {
  * under Deno.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKinesisClient } from "./client.ts";
  * const kinesis = createKinesisClient({ endpoint: "http://127.0.0.1:4568" });
+ * assert.equal(await kinesis.config.region(), "us-east-1");
+ * kinesis.destroy();
  * ```
  */
 export function createKinesisClient(options: KinesisClientOptions = {}): KinesisClient {
@@ -64,7 +68,17 @@ export function createKinesisClient(options: KinesisClientOptions = {}): Kinesis
   });
 }
 
-/** Whether an endpoint URL points at this machine. */
+/**
+ * Whether an endpoint URL points at this machine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isLocalEndpoint } from "./client.ts";
+ * assert.equal(isLocalEndpoint("http://127.0.0.1:4568"), true);
+ * assert.equal(isLocalEndpoint("https://kinesis.us-east-1.amazonaws.com"), false);
+ * ```
+ */
 export function isLocalEndpoint(endpoint: string): boolean {
   try {
     const host = new URL(endpoint).hostname;

@@ -16,6 +16,7 @@
 import kinesisLocalPackage from "kinesis-local/package.json" with { type: "json" };
 import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
+import { sleep } from "../_util/sleep.ts";
 
 /** How the emulator is hosted. */
 export type EmulatorHost = "auto" | "node" | "deno";
@@ -276,7 +277,7 @@ async function waitForPersist(file: string, stillRunning: () => boolean): Promis
         return;
       }
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
 }
 
@@ -356,7 +357,7 @@ export async function waitUntilAnswering(
     } catch (error) {
       last = (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
   }
   throw new Error(`no answer within ${timeoutMs} ms (${last})`);
 }

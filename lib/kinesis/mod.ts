@@ -38,6 +38,7 @@ export {
 } from "./emulator.ts";
 export { type KinesaliteOptions, startKinesalite } from "./kinesalite.ts";
 export { readShard, type ReadShardOptions, readStreamRecords } from "./read.ts";
+export { isRetryableKinesisError, retryKinesis, type RetryKinesisOptions } from "./retry.ts";
 export {
   awsErrorName,
   awsErrorStatus,

@@ -7,11 +7,12 @@
  *
  * @module
  */
-import { durationMs } from "./_duration.ts";
-import { Checkpoint } from "./checkpoint.ts";
+import { durationMs } from "../_util/duration.ts";
+import { QueryCheckpoint } from "./offsets_log.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import type { Trigger } from "./query.ts";
-import { sleep } from "./source.ts";
+import { sleep } from "../_util/sleep.ts";
+import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 /** Options of {@linkcode MicroBatchQuery}. */
 export interface MicroBatchOptions<P> {
@@ -45,7 +46,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   /** The checkpoint directory. */
   readonly checkpointLocation: string;
   /** @internal The checkpoint. */
-  protected readonly checkpoint: Checkpoint;
+  protected readonly checkpoint: QueryCheckpoint;
   /** @internal True for an available-now trigger. */
   protected readonly availableNow: boolean;
   /** @internal Aborted when the query stops. */
@@ -87,7 +88,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
     }
     this.name = queryName ?? null;
     this.checkpointLocation = checkpointLocation;
-    this.checkpoint = new Checkpoint(checkpointLocation);
+    this.checkpoint = new QueryCheckpoint(checkpointLocation);
     this.#retention = progressRetention;
     this.#onProgress = onProgress;
     this.#noDataIntervalMs = durationMs(
@@ -165,7 +166,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   }
 
   /** Jupyter face: the recent progress as a table. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
+  [JUPYTER_DISPLAY](): DisplayBundle {
     return progressBundle(
       `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
       this.#recent.slice(-20),

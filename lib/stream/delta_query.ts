@@ -23,13 +23,8 @@ import { Catalog } from "../catalog.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import { DeltaSource, type DeltaSourceOffset, type DeltaSourceOptions } from "./delta_source.ts";
 import type { SinkProgress, StreamingQueryProgress } from "./progress.ts";
-import {
-  type BatchContext,
-  type BatchResult,
-  type BatchTransform,
-  CheckpointMismatchError,
-  type Trigger,
-} from "./query.ts";
+import { type BatchContext, type BatchResult, type BatchTransform, type Trigger } from "./query.ts";
+import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
 
 /** Options of `readStream({format: "delta", ...})`, with Spark's Delta source names. */
@@ -38,7 +33,11 @@ export interface DeltaReadStreamOptions extends DeltaSourceOptions {
   format: "delta";
   /** Table name in the catalog (`db.table` or `table` in `default`); or give `path`. */
   table?: string;
-  /** Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
   /** Table directory, instead of `table`. */
   path?: string;
@@ -53,29 +52,55 @@ export type ForeachBatchFunction = (
 
 /** Options of {@linkcode DeltaStream.writeStream}. */
 export interface DeltaWriteStreamOptions {
-  /** Must be `delta` (default). */
+  /**
+   * Must be `delta` (default).
+   *
+   * @default {"delta"}
+   */
   format?: "delta";
   /** The checkpoint directory (required). */
   checkpointLocation: string;
-  /** The query's name (default none). */
+  /**
+   * The query's name (default none).
+   *
+   * @default {undefined}
+   */
   queryName?: string;
   /**
    * `append` (default): each batch's new rows are appended. `complete`:
    * the transform sees every row read since the query started and the
    * target is overwritten with its result.
+   *
+   * @default {"append"}
    */
   outputMode?: "append" | "complete";
-  /** Default `{ processingTime: "1 second" }`. */
+  /**
+   * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
+   *
+   * @default {{ processingTime: "1 second" }}
+   */
   trigger?: Trigger;
   /** Target table name in the catalog; or `path`; or `foreachBatch`. */
   table?: string;
-  /** Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
   /** Target table directory, instead of `table`. */
   path?: string;
-  /** The target's schema, to create it before the first batch (default: the first batch's). */
+  /**
+   * The target's schema, to create it before the first batch (default: the first batch's).
+   *
+   * @default {undefined}
+   */
   schema?: Record<string, pl.DataType>;
-  /** The batch transform (default: the rows as read). A `quarantine` it returns is not written. */
+  /**
+   * The batch transform (default: the rows as read). A `quarantine` it returns is not written.
+   *
+   * @default {undefined}
+   */
   transform?: BatchTransform;
   /**
    * Instead of a target table, call this with each batch's (transformed)

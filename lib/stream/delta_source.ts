@@ -17,6 +17,7 @@
  */
 import type pl from "nodejs-polars";
 import { type AddAction, DeltaTable, Snapshot } from "../delta/mod.ts";
+import { DeltaSourceChangeError } from "./errors.ts";
 
 /** A position in a Delta table's history (Spark's `DeltaSourceOffset`). */
 export interface DeltaSourceOffset {
@@ -38,11 +39,21 @@ export interface DeltaSourceOptions {
    * Read the changes from this version on (or only the commits after the
    * start, with `"latest"`). Default: the table's snapshot at the start,
    * then the commits after it.
+   *
+   * @default {undefined}
    */
   startingVersion?: number | "latest";
-  /** The most files one batch reads (default 1000, as Spark). */
+  /**
+   * The most files one batch reads (default 1000, as Spark).
+   *
+   * @default {1000}
+   */
   maxFilesPerTrigger?: number;
-  /** Skip commits that remove data instead of failing (default false). */
+  /**
+   * Skip commits that remove data instead of failing (default false).
+   *
+   * @default {false}
+   */
   skipChangeCommits?: boolean;
 }
 
@@ -52,18 +63,6 @@ export interface DeltaLatestOffset {
   offset: DeltaSourceOffset;
   /** How many files lie between the start and this offset. */
   files: number;
-}
-
-/** A commit removed data and the source does not skip change commits. */
-export class DeltaSourceChangeError extends Error {
-  /** The version of the commit. */
-  readonly version: number;
-  /** Creates the error. */
-  constructor(message: string, version: number, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "DeltaSourceChangeError";
-    this.version = version;
-  }
 }
 
 interface FileEntry {

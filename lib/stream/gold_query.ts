@@ -29,7 +29,8 @@ import { DeltaTable } from "../delta/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
-import { CheckpointMismatchError, type Trigger } from "./query.ts";
+import { CheckpointMismatchError } from "./errors.ts";
+import type { Trigger } from "./query.ts";
 import { DeltaSink } from "./sink.ts";
 
 /** The silver tables' rows, as `compute` receives them. */
@@ -81,30 +82,58 @@ export interface GoldQueryProgress extends StreamingQueryProgress<SilverVersion>
 
 /** Options of {@linkcode startAnalyticsQuery}. */
 export interface AnalyticsQueryOptions {
-  /** Computes the gold frames from the silver frames (default: the course's nine answers, `computeGold`). */
+  /**
+   * Computes the gold frames from the silver frames (default: the course's nine answers, `computeGold`).
+   *
+   * @default {computeGold}
+   */
   compute?: GoldCompute;
-  /** Names the silver and gold tables (default `12c0d092d679`). */
+  /**
+   * Names the silver and gold tables (default `12c0d092d679`).
+   *
+   * @default {"12c0d092d679"}
+   */
   userId?: string;
-  /** Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
-  /** Root of the checkpoints (default env `CHECKPOINT_DIR` or `./checkpoints`). */
+  /**
+   * Root of the checkpoints (default env `CHECKPOINT_DIR` or `./checkpoints`).
+   *
+   * @default {Deno.env.get("CHECKPOINT_DIR") ?? "./checkpoints"}
+   */
   checkpointDir?: string;
-  /** The query's name and checkpoint folder (default `<userId>_gold_query`). */
+  /**
+   * The query's name and checkpoint folder (default `<userId>_gold_query`).
+   *
+   * @default {`${userId}_gold_query`}
+   */
   queryName?: string;
   /**
    * How often the silver versions are checked (default
    * `{ processingTime: "10 seconds" }`); `{ availableNow: true }` computes
    * once if a silver table changed since the last batch, then stops.
+   *
+   * @default {{ processingTime: "10 seconds" }}
    */
   trigger?: Trigger;
   /** Called with each batch's progress (also a `progress` event). */
   onProgress?: (progress: GoldQueryProgress) => void;
-  /** How many progress reports `recentProgress` keeps (default 100). */
+  /**
+   * How many progress reports `recentProgress` keeps (default 100).
+   *
+   * @default {100}
+   */
   progressRetention?: number;
   /**
    * With a processing-time trigger, the least time between two idle
    * progress reports (numInputRows 0) while nothing new comes: Spark's
    * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   *
+   * @default {"10s"}
    */
   noDataProgressEventInterval?: string | number;
 }

@@ -11,8 +11,8 @@
  *   query, recomputing the gold tables from the three silver tables
  * - {@linkcode startPipeline}: the three walkthrough queries (pin, geo, user)
  * - {@linkcode KinesisSource}: shard discovery and per-shard reading
- * - {@linkcode parseBatch}: JSON + schema checks, dead letters to quarantine
- * - {@linkcode Checkpoint} / {@linkcode resetCheckpoint}: Spark's checkpoint layout
+ * - {@linkcode parseBatch}: JSON + schema checks; a record that fails is quarantined ({@linkcode QuarantinedRecord})
+ * - {@linkcode QueryCheckpoint} / {@linkcode resetCheckpoint}: Spark's checkpoint layout
  * - {@linkcode DeltaSink}: one commit per batch with `txn`
  * - {@linkcode StreamingQueryProgress}: per-batch progress
  *
@@ -39,7 +39,6 @@ export {
   type BatchContext,
   type BatchResult,
   type BatchTransform,
-  CheckpointMismatchError,
   DataStreamWriter,
   type InitialPosition,
   KinesisStream,
@@ -50,6 +49,7 @@ export {
   type Trigger,
   type WriteStreamOptions,
 } from "./query.ts";
+export { CheckpointMismatchError, DeltaSourceChangeError } from "./errors.ts";
 export {
   cleanTransform,
   type CleanTransformOptions,
@@ -67,30 +67,29 @@ export {
   type SourceRecord,
 } from "./source.ts";
 export {
-  type DeadLetter,
-  type DeadLetterBuilder,
-  deadLetterOf,
-  type DeadLetterStage,
   parseBatch,
   type ParseBatchOptions,
   type ParsedBatch,
   QUARANTINE_SCHEMA,
+  type QuarantinedRecord,
+  type QuarantinedRecordBuilder,
+  quarantinedRecordOf,
   quarantineFrame,
+  type QuarantineStage,
 } from "./parse.ts";
 export {
-  Checkpoint,
   type CheckpointMetadata,
+  QueryCheckpoint,
   resetCheckpoint,
   type ResetResult,
   type ShardOffset,
   type SourceOffset,
   type StartingPosition,
-} from "./checkpoint.ts";
+} from "./offsets_log.ts";
 export { DeltaSink, type DeltaSinkOptions, type SinkResult } from "./sink.ts";
 export {
   type DeltaLatestOffset,
   DeltaSource,
-  DeltaSourceChangeError,
   type DeltaSourceOffset,
   type DeltaSourceOptions,
 } from "./delta_source.ts";

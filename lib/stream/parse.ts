@@ -1,7 +1,7 @@
 /**
  * Parsing a micro-batch's payloads: each record's bytes are decoded as
  * UTF-8, parsed as JSON and checked against the zod schema of its record
- * kind. A record that fails becomes a dead letter (its exact payload, where
+ * kind. A record that fails becomes a quarantined record (its exact payload, where
  * it came from, the stage it failed at and why), a row of the quarantine
  * table; the others go on to cleaning. Nothing here throws on bad data.
  *
@@ -11,10 +11,10 @@ import pl from "nodejs-polars";
 import { RECORD_SCHEMAS, type RecordKind } from "../records.ts";
 
 /** The stage a record failed at. */
-export type DeadLetterStage = "parse" | "validate" | "transform";
+export type QuarantineStage = "parse" | "validate" | "transform";
 
 /** A record that could not be processed, with where it came from and why. */
-export interface DeadLetter {
+export interface QuarantinedRecord {
   /** The record's payload, the exact bytes Kinesis returned. */
   data: Uint8Array;
   partitionKey: string;
@@ -23,7 +23,7 @@ export interface DeadLetter {
   sequenceNumber: string;
   /** Arrival time in ms since the epoch. */
   approximateArrivalTimestampMs: number;
-  stage: DeadLetterStage;
+  stage: QuarantineStage;
   reason: string;
 }
 
@@ -58,13 +58,13 @@ export const QUARANTINE_SCHEMA: Record<string, pl.DataType> = {
 export interface ParsedBatch {
   /** The valid records, parsed, in batch order. */
   records: Record<string, unknown>[];
-  /** For each of `records`, its row in the batch (for {@linkcode deadLetterOf}). */
+  /** For each of `records`, its row in the batch (for {@linkcode quarantinedRecordOf}). */
   rows: number[];
-  /** The records that failed, one dead letter each. */
-  deadLetters: DeadLetter[];
+  /** The records that failed, one quarantined record each. */
+  quarantined: QuarantinedRecord[];
 }
 
-/** Options of {@linkcode parseBatch} and {@linkcode deadLetterOf}. */
+/** Options of {@linkcode parseBatch} and {@linkcode quarantinedRecordOf}. */
 export interface ParseBatchOptions {
   /**
    * The exact payload of each row of the batch, in row order (what the
@@ -85,6 +85,7 @@ const MAX_REASON = 1_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { parseBatch } from "./parse.ts";
  * const batch = pl.DataFrame({
@@ -92,8 +93,9 @@ const MAX_REASON = 1_000;
  *   partitionKey: ["k1", "k2"], stream: ["s", "s"], shardId: ["a", "a"],
  *   sequenceNumber: ["1", "2"], approximateArrivalTimestamp: [0, 0],
  * });
- * const { records, deadLetters } = parseBatch("user", batch);
- * console.assert(records.length === 1 && deadLetters[0]?.stage === "parse");
+ * const { records, quarantined } = parseBatch("user", batch);
+ * assert.equal(records.length, 1);
+ * assert.equal(quarantined[0]?.stage, "parse");
  * ```
  */
 export function parseBatch(
@@ -103,23 +105,23 @@ export function parseBatch(
 ): ParsedBatch {
   const schema = RECORD_SCHEMAS[kind];
   if (!schema) throw new TypeError(`Cannot parse a batch: unknown record kind "${kind}"`);
-  const letters = deadLetterOf(batch, options);
+  const quarantine = quarantinedRecordOf(batch, options);
   const records: Record<string, unknown>[] = [];
   const rows: number[] = [];
-  const deadLetters: DeadLetter[] = [];
+  const quarantined: QuarantinedRecord[] = [];
   for (let i = 0; i < batch.height; i++) {
     let text: string;
     try {
-      text = UTF8.decode(letters.payload(i));
+      text = UTF8.decode(quarantine.payload(i));
     } catch {
-      deadLetters.push(letters(i, "parse", "Not UTF-8 text"));
+      quarantined.push(quarantine(i, "parse", "Not UTF-8 text"));
       continue;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      deadLetters.push(letters(i, "parse", `Not JSON: ${(error as Error).message}`));
+      quarantined.push(quarantine(i, "parse", `Not JSON: ${(error as Error).message}`));
       continue;
     }
     const result = schema.safeParse(value);
@@ -127,33 +129,33 @@ export function parseBatch(
       const issues = result.error.issues.map((issue) =>
         `${issue.path.length ? issue.path.join(".") : "(record)"}: ${issue.message}`
       );
-      deadLetters.push(
-        letters(i, "validate", `Does not match the ${kind} schema: ${issues.join("; ")}`),
+      quarantined.push(
+        quarantine(i, "validate", `Does not match the ${kind} schema: ${issues.join("; ")}`),
       );
       continue;
     }
     records.push(result.data as Record<string, unknown>);
     rows.push(i);
   }
-  return { records, rows, deadLetters };
+  return { records, rows, quarantined };
 }
 
-/** Builds the dead letter of one row of a batch; `payload(row)` is that row's exact bytes. */
-export interface DeadLetterBuilder {
-  (row: number, stage: DeadLetterStage, reason: string): DeadLetter;
+/** Builds the quarantined record of one row of a batch; `payload(row)` is that row's exact bytes. */
+export interface QuarantinedRecordBuilder {
+  (row: number, stage: QuarantineStage, reason: string): QuarantinedRecord;
   /** The exact payload of `row`. */
   payload(row: number): Uint8Array;
 }
 
 /**
- * The dead-letter constructor of a source batch (a frame with
- * the source columns): a row's dead letter carries its exact payload
+ * The quarantined-record constructor of a source batch (a frame with
+ * the source columns): a row's quarantined record carries its exact payload
  * and its Kinesis provenance, whatever the stage that set it aside.
  */
-export function deadLetterOf(
+export function quarantinedRecordOf(
   batch: pl.DataFrame,
   options: ParseBatchOptions = {},
-): DeadLetterBuilder {
+): QuarantinedRecordBuilder {
   const { payloads } = options;
   if (payloads !== undefined && payloads.length !== batch.height) {
     throw new RangeError(
@@ -169,7 +171,7 @@ export function deadLetterOf(
   const arrivals = column("approximateArrivalTimestamp").map(toMs);
   const encoder = new TextEncoder();
   const payload = (row: number) => payloads?.[row] ?? encoder.encode(data[row] ?? "");
-  const build = (row: number, stage: DeadLetterStage, reason: string): DeadLetter => ({
+  const build = (row: number, stage: QuarantineStage, reason: string): QuarantinedRecord => ({
     data: payload(row),
     partitionKey: keys[row] ?? "",
     stream: streams[row] ?? "",
@@ -182,12 +184,12 @@ export function deadLetterOf(
   return Object.assign(build, { payload });
 }
 
-/** A frame of dead letters with {@linkcode QUARANTINE_SCHEMA}. */
-export function quarantineFrame(deadLetters: readonly DeadLetter[]): pl.DataFrame {
-  const col = <K extends keyof DeadLetter>(name: K) => deadLetters.map((d) => d[name]);
+/** A frame of quarantined records with {@linkcode QUARANTINE_SCHEMA}. */
+export function quarantineFrame(quarantined: readonly QuarantinedRecord[]): pl.DataFrame {
+  const col = <K extends keyof QuarantinedRecord>(name: K) => quarantined.map((d) => d[name]);
   return pl.DataFrame([
-    pl.Series("data", deadLetters.map((d) => utf8OrNull(d.data)), pl.String),
-    pl.Series("data_base64", deadLetters.map((d) => base64(d.data)), pl.String),
+    pl.Series("data", quarantined.map((d) => utf8OrNull(d.data)), pl.String),
+    pl.Series("data_base64", quarantined.map((d) => base64(d.data)), pl.String),
     pl.Series("partitionKey", col("partitionKey"), pl.String),
     pl.Series("stream", col("stream"), pl.String),
     pl.Series("shardId", col("shardId"), pl.String),

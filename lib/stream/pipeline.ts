@@ -14,7 +14,7 @@ import { CLEAN_SCHEMAS, cleanGeo, cleanPin, cleanUser, rawFrame } from "../clean
 import type { CleanResult } from "../clean/mod.ts";
 import { streamName, tableName } from "../config.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
-import { deadLetterOf, parseBatch, quarantineFrame } from "./parse.ts";
+import { parseBatch, quarantinedRecordOf, quarantineFrame } from "./parse.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
 import {
   type BatchResult,
@@ -57,20 +57,20 @@ export function cleanTransform(
     clean(rawFrame(kind, records));
   return async (batch, context) => {
     const payloads = context?.records?.map((r) => r.data);
-    const { records, rows, deadLetters } = parseBatch(kind, batch, { payloads });
+    const { records, rows, quarantined } = parseBatch(kind, batch, { payloads });
     let cleaned: CleanResult;
     try {
       cleaned = await cleanRecords(records);
     } catch {
       // A record the schema accepted that building or cleaning refuses: find it, one by one.
-      const letterOf = deadLetterOf(batch, { payloads });
+      const quarantinedOf = quarantinedRecordOf(batch, { payloads });
       const good: Record<string, unknown>[] = [];
       for (const [i, record] of records.entries()) {
         try {
           await cleanRecords([record]);
           good.push(record);
         } catch (error) {
-          deadLetters.push(letterOf(rows[i]!, "transform", (error as Error).message));
+          quarantined.push(quarantinedOf(rows[i]!, "transform", (error as Error).message));
         }
       }
       cleaned = await cleanRecords(good);
@@ -78,7 +78,7 @@ export function cleanTransform(
     const { df, nulled, invalid } = cleaned;
     return {
       df,
-      quarantine: quarantineFrame(deadLetters),
+      quarantine: quarantineFrame(quarantined),
       nulled,
       invalid,
     } satisfies BatchResult;
@@ -96,21 +96,53 @@ export interface PipelineOptions {
   userId: string;
   /** The Kinesis client. */
   kinesis: KinesisClient;
-  /** Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Root of the tables (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
-  /** Root of the checkpoints (default `./checkpoints`). */
+  /**
+   * Root of the checkpoints (default `./checkpoints`).
+   *
+   * @default {"./checkpoints"}
+   */
   checkpointDir?: string;
-  /** Default `{ processingTime: "1 second" }`. */
+  /**
+   * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
+   *
+   * @default {{ processingTime: "1 second" }}
+   */
   trigger?: Trigger;
-  /** Where new checkpoints start (default `earliest`, as the walkthrough's notebook). */
+  /**
+   * Where new checkpoints start (default `earliest`, as the walkthrough's notebook).
+   *
+   * @default {"earliest"}
+   */
   initialPosition?: InitialPosition;
-  /** Which kinds to run (default all three). */
+  /**
+   * Which kinds to run (default all three).
+   *
+   * @default {["pin", "geo", "user"]}
+   */
   kinds?: readonly RecordKind[];
-  /** Least time between GetRecords per shard (default `400ms`). */
+  /**
+   * Least time between GetRecords per shard (default `400ms`).
+   *
+   * @default {"400ms"}
+   */
   minFetchPeriod?: string | number;
-  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
+  /**
+   * The most records of one shard in one batch, and per GetRecords call (default 10000).
+   *
+   * @default {10000}
+   */
   maxRecordsPerFetch?: number;
-  /** How often shards are listed again (default `1s`). */
+  /**
+   * How often shards are listed again (default `1s`).
+   *
+   * @default {"1s"}
+   */
   shardFetchInterval?: string | number;
   /** Called with each batch's progress of each query. */
   onProgress?: (kind: RecordKind, progress: StreamingQueryProgress) => void;

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { SourceOffset } from "./checkpoint.ts";
+import type { SourceOffset } from "./offsets_log.ts";
+import { type DisplayBundle, displayBundle, escapeHtml, htmlTable } from "../jupyter.ts";
 
 /** Phase durations of a batch, in ms (Spark's `durationMs`). */
 export interface ProgressDurations {
@@ -88,23 +89,29 @@ export function formatProgress(progress: StreamingQueryProgress<unknown>): strin
 export function progressBundle(
   title: string,
   progress: readonly StreamingQueryProgress<unknown>[],
-): Record<string, string> {
-  const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const rows = progress.map((p) =>
-    `<tr><td>${p.batchId}</td><td>${
-      esc(p.timestamp)
-    }</td><td>${p.numInputRows}</td><td>${p.numQuarantinedRows}</td><td>${
-      Math.round(p.processedRowsPerSecond)
-    }</td><td>${p.durationMs.triggerExecution}</td><td>${
-      maxMillisBehind(p)
-    }</td><td>${p.sink.version}</td></tr>`
-  ).join("");
-  return {
-    "text/html": `<p><b>${esc(title)}</b></p><table><tr><th>batch</th><th>timestamp</th>` +
-      `<th>input rows</th><th>quarantined</th><th>rows/s</th><th>duration ms</th><th>behind ms</th>` +
-      `<th>table version</th></tr>${rows}</table>`,
-    "text/plain": progress.length
-      ? progress.map(formatProgress).join("\n")
-      : `${title}: no batch yet`,
-  };
+): DisplayBundle {
+  const rows = progress.map((p) => [
+    p.batchId,
+    p.timestamp,
+    p.numInputRows,
+    p.numQuarantinedRows,
+    Math.round(p.processedRowsPerSecond),
+    p.durationMs.triggerExecution,
+    maxMillisBehind(p),
+    p.sink.version,
+  ]);
+  const headers = [
+    "batch",
+    "timestamp",
+    "input rows",
+    "quarantined",
+    "rows/s",
+    "duration ms",
+    "behind ms",
+    "table version",
+  ];
+  return displayBundle(
+    `<p><b>${escapeHtml(title)}</b></p>${htmlTable(headers, rows)}`,
+    progress.length ? progress.map(formatProgress).join("\n") : `${title}: no batch yet`,
+  );
 }

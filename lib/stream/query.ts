@@ -26,17 +26,20 @@ import { describeStream } from "../kinesis/admin.ts";
 import { createKinesisClient } from "../kinesis/client.ts";
 import { Catalog } from "../catalog.ts";
 import { DeltaTable } from "../delta/mod.ts";
-import { durationMs } from "./_duration.ts";
+import { durationMs } from "../_util/duration.ts";
 import {
-  Checkpoint,
   type CheckpointMetadata,
+  QueryCheckpoint,
   type SourceOffset,
   type StartingPosition,
-} from "./checkpoint.ts";
+} from "./offsets_log.ts";
 import { QUARANTINE_SCHEMA } from "./parse.ts";
 import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
-import { KinesisSource, sleep, type SourceRecord } from "./source.ts";
+import { CheckpointMismatchError } from "./errors.ts";
+import { KinesisSource, type SourceRecord } from "./source.ts";
+import { sleep } from "../_util/sleep.ts";
+import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
 import { type DeltaReadStreamOptions, DeltaStream } from "./delta_query.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
@@ -52,21 +55,53 @@ export interface ReadStreamOptions {
   format: "kinesis";
   /** The stream to read. */
   streamName: string;
-  /** Where a new checkpoint starts (default `latest`, as Databricks; pinstream's pipeline uses `earliest`). */
+  /**
+   * Where a new checkpoint starts (default `latest`, as Databricks; pinstream's pipeline uses `earliest`).
+   *
+   * @default {"latest"}
+   */
   initialPosition?: InitialPosition;
-  /** A Kinesis client to use (default: one made from `endpoint` and `region`). */
+  /**
+   * A Kinesis client to use (default: one made from `endpoint` and `region`).
+   *
+   * @default {createKinesisClient({ endpoint, region })}
+   */
   kinesis?: KinesisClient;
-  /** Kinesis endpoint, e.g. `http://127.0.0.1:4568` (default: AWS's). */
+  /**
+   * Kinesis endpoint, e.g. `http://127.0.0.1:4568` (default: AWS's).
+   *
+   * @default {undefined}
+   */
   endpoint?: string;
-  /** AWS region (default `us-east-1`). */
+  /**
+   * AWS region (default `us-east-1`).
+   *
+   * @default {"us-east-1"}
+   */
   region?: string;
-  /** The most records of one shard in one batch, and per GetRecords call (default 10000). */
+  /**
+   * The most records of one shard in one batch, and per GetRecords call (default 10000).
+   *
+   * @default {10000}
+   */
   maxRecordsPerFetch?: number;
-  /** Least time between GetRecords calls per shard (default `400ms`). */
+  /**
+   * Least time between GetRecords calls per shard (default `400ms`).
+   *
+   * @default {"400ms"}
+   */
   minFetchPeriod?: string | number;
-  /** Longest fetch per shard per trigger (default `10s`, as Databricks). */
+  /**
+   * Longest fetch per shard per trigger (default `10s`, as Databricks).
+   *
+   * @default {"10s"}
+   */
   maxFetchDuration?: string | number;
-  /** How often shards are listed again (default `1s`). */
+  /**
+   * How often shards are listed again (default `1s`).
+   *
+   * @default {"1s"}
+   */
   shardFetchInterval?: string | number;
 }
 
@@ -75,6 +110,10 @@ export interface ReadStreamOptions {
  * what the stream held when the query started, in as many batches as
  * `maxRecordsPerFetch` needs, then stop, even while records keep arriving
  * (Spark's Trigger.AvailableNow).
+ *
+ * Durations here and in the other options: a number is milliseconds; a
+ * string needs a unit (`"250ms"`, `"10s"`, `"1 second"`, `"5 minutes"`); a
+ * string without one, such as `"10"`, is refused with a `RangeError`.
  */
 export type Trigger = { processingTime: string | number } | { availableNow: true };
 
@@ -110,50 +149,80 @@ export type BatchTransform = (
 
 /** Options of {@linkcode KinesisStream.writeStream}, with Spark's names. */
 export interface WriteStreamOptions {
-  /** Must be `delta` (default). */
+  /**
+   * Must be `delta` (default).
+   *
+   * @default {"delta"}
+   */
   format?: "delta";
   /** The checkpoint directory (required). */
   checkpointLocation: string;
-  /** The query's name (default none). */
+  /**
+   * The query's name (default none).
+   *
+   * @default {undefined}
+   */
   queryName?: string;
-  /** Only `append` (default). */
+  /**
+   * Only `append` (default).
+   *
+   * @default {"append"}
+   */
   outputMode?: "append";
-  /** Default `{ processingTime: "1 second" }`. */
+  /**
+   * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
+   *
+   * @default {{ processingTime: "1 second" }}
+   */
   trigger?: Trigger;
   /** Table name in the catalog (`db.table` or `table` in `default`); or give `path`. */
   table?: string;
-  /** Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`). */
+  /**
+   * Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`).
+   *
+   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
+   */
   lakehouseDir?: string;
   /** Table directory, instead of `table`. */
   path?: string;
-  /** The table's schema, to create it before the first batch (default: the first batch's). */
+  /**
+   * The table's schema, to create it before the first batch (default: the first batch's).
+   *
+   * @default {undefined}
+   */
   schema?: Record<string, pl.DataType>;
-  /** The batch transform (default: the source columns as they are). */
+  /**
+   * The batch transform (default: the source columns as they are).
+   *
+   * @default {undefined}
+   */
   transform?: BatchTransform;
-  /** Quarantine table name (default `<table>_quarantine`), or directory with `path`. */
+  /**
+   * Quarantine table name (default `<table>_quarantine`), or directory with `path`.
+   *
+   * @default {`${table}_quarantine`}
+   */
   quarantineTable?: string;
-  /** Called with each batch's progress (also a `progress` event). */
+  /**
+   * Called with each batch's progress (also a `progress` event).
+   *
+   * @default {undefined}
+   */
   onProgress?: (progress: StreamingQueryProgress) => void;
-  /** How many progress reports `recentProgress` keeps (default 100). */
+  /**
+   * How many progress reports `recentProgress` keeps (default 100).
+   *
+   * @default {100}
+   */
   progressRetention?: number;
   /**
    * With a processing-time trigger, the least time between two idle
    * progress reports (numInputRows 0) while no data comes: Spark's
    * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   *
+   * @default {"10s"}
    */
   noDataProgressEventInterval?: string | number;
-}
-
-/** The checkpoint was written for another stream, or the stream was deleted and recreated since. */
-export class CheckpointMismatchError extends Error {
-  /** The checkpoint directory. */
-  readonly checkpointLocation: string;
-  /** Creates the error. */
-  constructor(checkpointLocation: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "CheckpointMismatchError";
-    this.checkpointLocation = checkpointLocation;
-  }
 }
 
 /** A configured Kinesis stream, ready to be written with {@linkcode writeStream}. */
@@ -282,7 +351,7 @@ export class StreamingQuery extends EventTarget {
 
   readonly #read: ReadStreamOptions;
   readonly #write: WriteStreamOptions;
-  readonly #checkpoint: Checkpoint;
+  readonly #checkpoint: QueryCheckpoint;
   readonly #kinesis: KinesisClient;
   readonly #ownsClient: boolean;
   readonly #sink: DeltaSink;
@@ -366,7 +435,7 @@ export class StreamingQuery extends EventTarget {
     );
     this.#read = read;
     this.#write = write;
-    this.#checkpoint = new Checkpoint(this.checkpointLocation);
+    this.#checkpoint = new QueryCheckpoint(this.checkpointLocation);
     this.#ownsClient = read.kinesis === undefined;
     this.#kinesis = read.kinesis ??
       createKinesisClient({ endpoint: read.endpoint, region: read.region });
@@ -439,7 +508,7 @@ export class StreamingQuery extends EventTarget {
   }
 
   /** Jupyter face: the recent progress as a table. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
+  [JUPYTER_DISPLAY](): DisplayBundle {
     return progressBundle(
       `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
       this.#recent.slice(-20),

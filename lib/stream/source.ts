@@ -22,7 +22,7 @@ import {
   isUnreachable,
   StreamNotFoundError,
 } from "../kinesis/errors.ts";
-import type { SourceOffset, StartingPosition } from "./checkpoint.ts";
+import type { SourceOffset, StartingPosition } from "./offsets_log.ts";
 
 /** Options of {@linkcode KinesisSource}, with the Databricks Kinesis source's names. */
 export interface KinesisSourceOptions {

@@ -35,7 +35,7 @@ export async function appendSilver(
   return table;
 }
 
-/** Appends one dead letter per reason to `<table>_quarantine`, arriving at `arrivalMs + i`. */
+/** Appends one quarantined record per reason to `<table>_quarantine`, arriving at `arrivalMs + i`. */
 export async function appendQuarantine(
   catalog: Catalog,
   table: string,

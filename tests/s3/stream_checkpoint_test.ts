@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { openStorage, readText } from "../../lib/delta/mod.ts";
-import { Checkpoint, resetCheckpoint } from "../../lib/stream/checkpoint.ts";
+import { QueryCheckpoint, resetCheckpoint } from "../../lib/stream/offsets_log.ts";
 import { DeltaSink } from "../../lib/stream/sink.ts";
 import { S3_TEST, skipWithoutMoto, withLocalS3 } from "../_s3.ts";
 
@@ -16,7 +16,7 @@ Deno.test({
   async fn() {
     await withLocalS3(async (s3) => {
       const dir = s3.url("checkpoints/pins");
-      const checkpoint = new Checkpoint(dir);
+      const checkpoint = new QueryCheckpoint(dir);
       assert.equal(await checkpoint.readMetadata(), null);
       const metadata = {
         id: "query-1",
@@ -39,7 +39,7 @@ Deno.test({
       assert.deepEqual(await checkpoint.readOffsets(1), offset);
       await checkpoint.writeCommit(0); // the same commit again is fine
       await assert.rejects(
-        () => new Checkpoint(dir).writeOffsets(1, offset, 3000),
+        () => new QueryCheckpoint(dir).writeOffsets(1, offset, 3000),
         new RegExp(`^Error: Cannot write offsets/1 of checkpoint ${dir}: another run`),
       );
       await checkpoint.appendProgress("run-1", { batchId: 0 });

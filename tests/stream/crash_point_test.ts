@@ -4,7 +4,7 @@ import { ensureStreams } from "../../lib/kinesis/admin.ts";
 import { streamName, tableName } from "../../lib/config.ts";
 import { DeltaTable } from "../../lib/delta/mod.ts";
 import { RECORD_KINDS } from "../../lib/records.ts";
-import { Checkpoint, queryName, type StreamingQueryProgress } from "../../lib/stream/mod.ts";
+import { QueryCheckpoint, queryName, type StreamingQueryProgress } from "../../lib/stream/mod.ts";
 import { KINESIS_TEST, startKinesis } from "../_kinesis.ts";
 import { ROOT, withTempDir } from "../_helpers.ts";
 import { putJson, readTable, sourceRows } from "./_fixtures.ts";
@@ -63,9 +63,11 @@ Deno.test({
 
             // The first query to reach the point took the process down: its batch n has
             // offsets/<n> and no commits/<n>; the table has batch n only after the Delta commit.
-            const hit: { kind: string; batchId: number; checkpoint: Checkpoint }[] = [];
+            const hit: { kind: string; batchId: number; checkpoint: QueryCheckpoint }[] = [];
             for (const kind of RECORD_KINDS) {
-              const checkpoint = new Checkpoint(join(env.CHECKPOINT_DIR, queryName(user, kind)));
+              const checkpoint = new QueryCheckpoint(
+                join(env.CHECKPOINT_DIR, queryName(user, kind)),
+              );
               const offsets = await checkpoint.latestOffsetsBatch();
               if (offsets <= await checkpoint.latestCommittedBatch()) continue;
               const path = join(env.LAKEHOUSE_DIR, "default", tableName(user, kind));

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ensureStreams } from "../../lib/kinesis/admin.ts";
 import { streamName, tableName } from "../../lib/config.ts";
 import { RECORD_KINDS, type RecordKind } from "../../lib/records.ts";
-import { Checkpoint, queryName } from "../../lib/stream/mod.ts";
+import { QueryCheckpoint, queryName } from "../../lib/stream/mod.ts";
 import { KINESIS_TEST, startKinesis } from "../_kinesis.ts";
 import { ROOT, withTempDir } from "../_helpers.ts";
 import { putRaw, readTable, sourceRows } from "./_fixtures.ts";
@@ -81,7 +81,7 @@ Deno.test({
             await new Promise((r) => setTimeout(r, 100));
           }
         })();
-        const pinCheckpoint = new Checkpoint(join(dir, "checkpoints", queryName(USER, "pin")));
+        const pinCheckpoint = new QueryCheckpoint(join(dir, "checkpoints", queryName(USER, "pin")));
         try {
           for (let i = 0; i < KILLS; i++) {
             const child = runQueries(env, ["--trigger", "200ms", "--min-fetch-period", "100ms"]);

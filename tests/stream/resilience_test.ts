@@ -17,9 +17,8 @@ import type {
 } from "../../lib/stream/mod.ts";
 import { KINESIS_TEST, readAll, startKinesis } from "../_kinesis.ts";
 import { withTempDir } from "../_helpers.ts";
+import { sleep } from "../../lib/_util/sleep.ts";
 import { putRaw, readTable } from "./_fixtures.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The source columns plus the batch id and each row's position in its batch. */
 const withBatchOrder: BatchTransform = (df, { batchId }) =>

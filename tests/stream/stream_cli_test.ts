@@ -11,7 +11,7 @@ import {
 } from "../../lib/analytics/mod.ts";
 import { cleanGeo, cleanPin, cleanUser, rawFrame } from "../../lib/clean/mod.ts";
 import { mulberry32, readSource, type SourceTables } from "../../lib/data/mod.ts";
-import { Checkpoint, progressDir, queryName } from "../../lib/stream/mod.ts";
+import { progressDir, QueryCheckpoint, queryName } from "../../lib/stream/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../../lib/records.ts";
 import { ROOT, withTempDir } from "../_helpers.ts";
 
@@ -177,7 +177,7 @@ Deno.test({
       const last: Partial<Record<RecordKind, number>> = {};
       const firstRuns: Partial<Record<RecordKind, Set<string>>> = {};
       for (const kind of RECORD_KINDS) {
-        last[kind] = await new Checkpoint(checkpoint(kind)).latestCommittedBatch();
+        last[kind] = await new QueryCheckpoint(checkpoint(kind)).latestCommittedBatch();
         assert.ok(last[kind]! >= 0, `${kind}: no batch committed in the first run`);
         firstRuns[kind] = await runs(kind);
       }
@@ -201,13 +201,26 @@ Deno.test({
       for (const kind of RECORD_KINDS) {
         assert.match(fresh, new RegExp(`streaming-12c0d092d679-${kind} \\(60 records\\)`));
         assert.match(fresh, new RegExp(`Discarded checkpoint .*12c0d092d679_${kind}_query`));
-        assert.equal(await new Checkpoint(checkpoint(kind)).latestCommittedBatch() >= 0, true);
+        assert.equal(await new QueryCheckpoint(checkpoint(kind)).latestCommittedBatch() >= 0, true);
         const runFiles = await runs(kind);
         assert.equal(runFiles.size, 1, `${kind}: the fresh checkpoint holds only this run`);
       }
       assert.match(fresh, /^Discarded the local Kinesis data in /m);
       await assertTablesHold(join(dir, "lakehouse"), [21, 22, 23], 30);
     }),
+});
+
+Deno.test("deno task stream refuses a trigger without a unit instead of guessing one", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "cli/stream.ts"), "--trigger", "10"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.equal(
+    new TextDecoder().decode(out.stderr).trim(),
+    'error: Invalid --trigger "10": add a unit, e.g. 10s or 10ms',
+  );
 });
 
 Deno.test("deno task stream refuses a bad option, saying what is allowed", async () => {

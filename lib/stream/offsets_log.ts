@@ -50,8 +50,8 @@ export interface SourceOffset {
   shards: Record<string, ShardOffset>;
 }
 
-/** A checkpoint location (a directory or `s3://bucket/prefix`). */
-export class Checkpoint {
+/** A streaming query's checkpoint location, a directory or `s3://bucket/prefix` (its offsets and commits logs). */
+export class QueryCheckpoint {
   /** The checkpoint location, as given. */
   readonly dir: string;
   /** The storage of the location. */
@@ -179,7 +179,7 @@ export interface ResetResult {
  * reads again are appended again to the table.
  */
 export async function resetCheckpoint(dir: string): Promise<ResetResult> {
-  const checkpoint = new Checkpoint(dir);
+  const checkpoint = new QueryCheckpoint(dir);
   const metadata = await checkpoint.readMetadata().catch(() => null);
   const existed = (await checkpoint.storage.list("")).length > 0;
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
