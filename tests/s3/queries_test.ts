@@ -1,16 +1,17 @@
 /**
- * The gold query and the dashboard at s3:// locations: the lakehouse and
+ * The gold query, a Delta-source query and the dashboard at s3:// locations: the lakehouse and
  * the checkpoint directory in a real local S3 (moto), read and written
  * through the storage layer, with the same answers as on disk.
  */
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
 import { Catalog } from "../../lib/catalog.ts";
 import { healthPoint } from "../../lib/analytics/charts.ts";
 import { createDashboardApp } from "../../lib/dashboard/mod.ts";
 import { ProgressReader } from "../../lib/dashboard/progress.ts";
 import { DeltaTable, joinLocation, openStorage } from "../../lib/delta/mod.ts";
 import { Checkpoint } from "../../lib/stream/checkpoint.ts";
-import { type SilverDataFrames, startAnalyticsQuery } from "../../lib/stream/mod.ts";
+import { readStream, type SilverDataFrames, startAnalyticsQuery } from "../../lib/stream/mod.ts";
 import { S3_TEST, skipWithoutMoto, withLocalS3 } from "../_s3.ts";
 import { appendQuarantine, appendSilver, progress, USER_ID } from "../dashboard/_fixtures.ts";
 import { readTable, rowSet } from "../stream/_fixtures.ts";
@@ -138,6 +139,46 @@ Deno.test({
       ]);
       await write(pin, 3, 1, 4);
       assert.deepEqual((await reader.read(1))[1]!.recent, [point(pin, 3, 1, 4)]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a Delta-source query reads an s3:// table and writes an s3:// table and checkpoint, each commit once across restarts",
+  ignore: skipWithoutMoto("Delta-source queries in S3"),
+  ...S3_TEST,
+  async fn() {
+    await withLocalS3(async (s3) => {
+      const ids = (from: number, to: number) =>
+        pl.DataFrame({ id: Array.from({ length: to - from }, (_, i) => from + i) })
+          .withColumns(pl.col("id").cast(pl.Int64));
+      const source = await DeltaTable.create(s3.url("source"), ids(0, 1).schema);
+      const drain = async () => {
+        const query = await readStream({ format: "delta", path: s3.url("source/") })
+          .writeStream({
+            checkpointLocation: s3.url("checkpoint/"),
+            path: s3.url("target"),
+            trigger: { availableNow: true },
+          })
+          .start();
+        await query.awaitTermination();
+        return query;
+      };
+      const sorted = async () =>
+        ((await readTable(s3.url("target"))).getColumn("id").toArray() as (number | bigint)[])
+          .map(Number).sort((a, b) => a - b);
+      await source.append(ids(0, 5));
+      const first = await drain();
+      assert.equal(first.checkpointLocation, s3.url("checkpoint"));
+      assert.deepEqual(await sorted(), [0, 1, 2, 3, 4]);
+      await source.append(ids(5, 8));
+      await drain();
+      assert.deepEqual(await sorted(), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        (await openStorage(s3.url("checkpoint")).list("commits/")).map((f) => f.path),
+        ["commits/0", "commits/1"],
+      );
     });
   },
 });
