@@ -13,7 +13,13 @@ import { DeltaTable, joinLocation, openStorage } from "../../lib/delta/mod.ts";
 import { Checkpoint } from "../../lib/stream/checkpoint.ts";
 import { readStream, type SilverDataFrames, startAnalyticsQuery } from "../../lib/stream/mod.ts";
 import { S3_TEST, skipWithoutMoto, withLocalS3 } from "../_s3.ts";
-import { appendQuarantine, appendSilver, progress, USER_ID } from "../dashboard/_fixtures.ts";
+import {
+  appendQuarantine,
+  appendSilver,
+  progress,
+  startDashboardProcess,
+  USER_ID,
+} from "../dashboard/_fixtures.ts";
 import { readTable, rowSet } from "../stream/_fixtures.ts";
 import {
   compute,
@@ -179,6 +185,58 @@ Deno.test({
         (await openStorage(s3.url("checkpoint")).list("commits/")).map((f) => f.path),
         ["commits/0", "commits/1"],
       );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "deno task dashboard with s3:// LAKEHOUSE_DIR and CHECKPOINT_DIR serves the bucket's tables and progress",
+  ignore: skipWithoutMoto("deno task dashboard on S3"),
+  ...S3_TEST,
+  async fn() {
+    await withLocalS3(async (s3) => {
+      const lakehouseDir = s3.url("lakehouse");
+      const checkpointDir = s3.url("checkpoints");
+      await appendSilver(new Catalog({ lakehouseDir }), "pin", 0, 2);
+      const pin = `${USER_ID}_pin_query`;
+      await new Checkpoint(joinLocation(checkpointDir, pin))
+        .appendProgress(`run-${pin}`, progress(pin, 0, 2, 1));
+      const dashboard = await startDashboardProcess(
+        {
+          ...s3.env,
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test",
+          LAKEHOUSE_DIR: lakehouseDir,
+          CHECKPOINT_DIR: checkpointDir,
+          USER_ID,
+        },
+        ["--port", "0"],
+      );
+      let stopped = false;
+      try {
+        const tables = await (await fetch(new URL("/api/tables", dashboard.url))).json();
+        assert.deepEqual(tables.tables[0], {
+          table: `${USER_ID}_pin_table`,
+          version: 1,
+          rows: 2,
+          quarantined: 0,
+        });
+        const body = await (await fetch(new URL("/api/progress", dashboard.url))).json();
+        assert.deepEqual(
+          body.queries.map((q: Record<string, unknown>) => [q.name, q.tableVersion, q.recent]),
+          [[pin, 1, [healthPoint(progress(pin, 0, 2, 1))]]],
+        );
+        const { code, output } = await dashboard.stop();
+        stopped = true;
+        assert.equal(code, 0, output);
+        assert.match(
+          output,
+          new RegExp(`tables in ${lakehouseDir}, checkpoints in ${checkpointDir}`),
+        );
+      } finally {
+        if (!stopped) await dashboard.stop();
+      }
     });
   },
 });
