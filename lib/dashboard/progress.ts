@@ -5,11 +5,16 @@
  * read each file and reads only what was appended since, so polling every
  * second stays cheap however long the queries have run.
  *
+ * The checkpoint directory may be a path or `s3://bucket/prefix`: files are
+ * found and read through the storage layer. On S3 a run's progress object is
+ * rewritten whole at each batch, so it is read again only when its size
+ * changed, and only the lines past the remembered offset are parsed.
+ *
  * @module
  */
 import { join } from "node:path";
 import { type HealthPoint, healthPoint } from "../analytics/charts.ts";
-import { progressDir } from "../stream/query.ts";
+import { type FileInfo, openStorage, resolveLocation, type Storage } from "../delta/storage/mod.ts";
 import type { StreamingQueryProgress } from "../stream/progress.ts";
 
 /** One query's recent progress, as `/api/progress` answers it. */
@@ -56,8 +61,9 @@ interface FileState {
  * ```
  */
 export class ProgressReader {
-  /** The checkpoint directory (each child is one query's checkpoint). */
+  /** The checkpoint directory (each child is one query's checkpoint): a path or `s3://bucket/prefix`. */
   readonly checkpointDir: string;
+  #storage: Storage;
   #retain: number;
   #files = new Map<string, FileState>();
 
@@ -70,7 +76,8 @@ export class ProgressReader {
     if (!Number.isInteger(retain) || retain < 1) {
       throw new RangeError(`Cannot keep ${retain} batches of progress: expected an integer >= 1`);
     }
-    this.checkpointDir = checkpointDir;
+    this.checkpointDir = resolveLocation(checkpointDir);
+    this.#storage = openStorage(this.checkpointDir);
     this.#retain = retain;
   }
 
@@ -84,13 +91,11 @@ export class ProgressReader {
     }
     const seen = new Set<string>();
     const summaries: QueryProgressSummary[] = [];
-    for (const checkpoint of await listDirs(this.checkpointDir)) {
-      const dir = progressDir(join(this.checkpointDir, checkpoint));
+    for (const [checkpoint, files] of await this.#progressFiles()) {
       const entries: StreamingQueryProgress[] = [];
-      for (const file of await listFiles(dir, ".jsonl")) {
-        const path = join(dir, file);
-        seen.add(path);
-        entries.push(...await this.#tail(path));
+      for (const file of files) {
+        seen.add(file.path);
+        entries.push(...await this.#tail(file));
       }
       if (entries.length === 0) continue;
       entries.sort((a, b) =>
@@ -111,45 +116,84 @@ export class ProgressReader {
     return summaries.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The entries of one progress file, reading only what was appended since last time. */
-  async #tail(path: string): Promise<StreamingQueryProgress[]> {
-    let state = this.#files.get(path);
-    let size: number;
-    try {
-      size = (await Deno.stat(path)).size;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
+  /** The progress files (`<checkpoint>/progress/<runId>.jsonl`), by checkpoint name, sorted. */
+  async #progressFiles(): Promise<Map<string, FileInfo[]>> {
+    const local = this.#storage.localPath("");
+    const files: FileInfo[] = [];
+    if (local !== null) {
+      // Locally only the progress directories are listed, not every offsets and commits file.
+      for (const checkpoint of await listDirs(local)) {
+        for (const name of await listFiles(join(local, checkpoint, "progress"), ".jsonl")) {
+          const info = await this.#storage.stat(`${checkpoint}/progress/${name}`);
+          if (info) files.push(info);
+        }
+      }
+    } else {
+      files.push(...await this.#storage.list(""));
     }
+    const byCheckpoint = new Map<string, FileInfo[]>();
+    for (const file of files) {
+      const m = /^([^/]+)\/progress\/[^/]+\.jsonl$/.exec(file.path);
+      if (!m) continue;
+      const list = byCheckpoint.get(m[1]!) ?? [];
+      list.push(file);
+      byCheckpoint.set(m[1]!, list);
+    }
+    return new Map([...byCheckpoint].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** The entries of one progress file, reading only what was appended since last time. */
+  async #tail(file: FileInfo): Promise<StreamingQueryProgress[]> {
+    const { path, size } = file;
+    let state = this.#files.get(path);
     if (!state || size < state.offset) {
       // New, or replaced by a shorter file (a reset checkpoint): read from the start.
       state = { offset: 0, entries: [] };
       this.#files.set(path, state);
     }
     if (size === state.offset) return state.entries;
-    const file = await Deno.open(path, { read: true });
+    const bytes = await this.#readFrom(path, state.offset, size);
+    if (bytes === null) return [];
+    // Only whole lines: a line being written now is read next time.
+    const end = bytes.lastIndexOf(10);
+    if (end < 0) return state.entries;
+    const text = new TextDecoder().decode(bytes.subarray(0, end));
+    state.offset += end + 1;
+    for (const line of text.split("\n")) {
+      const entry = parseEntry(line);
+      if (entry) state.entries.push(entry);
+    }
+    if (state.entries.length > this.#retain) {
+      state.entries.splice(0, state.entries.length - this.#retain);
+    }
+    return state.entries;
+  }
+
+  /** The bytes of `path` from `offset` (up to `size` locally), or null when it is gone. */
+  async #readFrom(path: string, offset: number, size: number): Promise<Uint8Array | null> {
+    const local = this.#storage.localPath(path);
+    if (local === null) {
+      // An object store has no append: the object is read whole (it was rewritten whole).
+      const bytes = await this.#storage.read(path);
+      return bytes === null ? null : bytes.subarray(Math.min(offset, bytes.length));
+    }
+    let file: Deno.FsFile;
     try {
-      await file.seek(state.offset, Deno.SeekMode.Start);
-      const buffer = new Uint8Array(size - state.offset);
+      file = await Deno.open(local, { read: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+    try {
+      await file.seek(offset, Deno.SeekMode.Start);
+      const buffer = new Uint8Array(size - offset);
       let read = 0;
       while (read < buffer.length) {
         const n = await file.read(buffer.subarray(read));
         if (n === null) break;
         read += n;
       }
-      // Only whole lines: a line being written now is read next time.
-      const end = buffer.subarray(0, read).lastIndexOf(10);
-      if (end < 0) return state.entries;
-      const text = new TextDecoder().decode(buffer.subarray(0, end));
-      state.offset += end + 1;
-      for (const line of text.split("\n")) {
-        const entry = parseEntry(line);
-        if (entry) state.entries.push(entry);
-      }
-      if (state.entries.length > this.#retain) {
-        state.entries.splice(0, state.entries.length - this.#retain);
-      }
-      return state.entries;
+      return buffer.subarray(0, read);
     } finally {
       file.close();
     }

@@ -18,8 +18,8 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { resolve } from "node:path";
 import { Catalog } from "../catalog.ts";
+import { resolveLocation } from "../delta/storage/mod.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import { DeltaSource, type DeltaSourceOffset, type DeltaSourceOptions } from "./delta_source.ts";
 import type { SinkProgress, StreamingQueryProgress } from "./progress.ts";
@@ -147,7 +147,7 @@ export class DeltaStream {
     }
     this.path = table !== undefined
       ? new Catalog(lakehouseDir ? { lakehouseDir } : {}).tablePath(table)
-      : resolve(path!);
+      : resolveLocation(path!);
     // Validates the source options now rather than at start.
     new DeltaSource(this.path, options);
     this.options = options;
@@ -240,7 +240,7 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
     }
     super({
       queryName,
-      checkpointLocation: resolve(checkpointLocation),
+      checkpointLocation: resolveLocation(checkpointLocation),
       trigger,
       progressRetention,
       onProgress,
@@ -256,7 +256,7 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
     this.tablePath = table !== undefined
       ? new Catalog(lakehouseDir ? { lakehouseDir } : {}).tablePath(table)
       : path !== undefined
-      ? resolve(path)
+      ? resolveLocation(path)
       : null;
     this.#sink = this.tablePath === null ? null : new DeltaSink(this.tablePath, {
       schema,

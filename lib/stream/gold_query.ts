@@ -21,11 +21,11 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { join, resolve } from "node:path";
 import { Catalog } from "../catalog.ts";
 import { DEFAULT_USER_ID, tableName } from "../config.ts";
 import { computeGold } from "../analytics/mod.ts";
 import { DeltaTable } from "../delta/mod.ts";
+import { joinLocation, resolveLocation } from "../delta/storage/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import type { StreamingQueryProgress } from "./progress.ts";
@@ -211,7 +211,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     }
     super({
       queryName,
-      checkpointLocation: resolve(join(checkpointDir, queryName)),
+      checkpointLocation: resolveLocation(joinLocation(checkpointDir, queryName)),
       trigger,
       progressRetention,
       onProgress,
@@ -329,7 +329,7 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
   }
 
   #sinkDescription(): string {
-    return `GoldTables[${join(this.#catalog.lakehouseDir, "default", `${this.userId}_*`)}]`;
+    return `GoldTables[${joinLocation(this.#catalog.lakehouseDir, "default", `${this.userId}_*`)}]`;
   }
 
   /** @internal Runs one batch; false when no silver table changed. */

@@ -1,11 +1,11 @@
 /**
  * Shared helpers of the gold query tests: three small silver tables, a
  * stand-in for the analytics answers, and the query options (also used by
- * the child process of the crash test).
+ * the child process of the crash test). `dir` may be a path or `s3://...`.
  *
  * @module
  */
-import { join } from "node:path";
+import { joinLocation } from "../../lib/delta/storage/mod.ts";
 import pl from "nodejs-polars";
 import { DeltaTable } from "../../lib/delta/mod.ts";
 import type { AnalyticsQueryOptions, SilverDataFrames } from "../../lib/stream/mod.ts";
@@ -55,7 +55,7 @@ const ROWS = { pin: pinRows, geo: geoRows, user: userRows };
 export async function silverTables(lakehouseDir: string): Promise<Record<string, DeltaTable>> {
   const out: Record<string, DeltaTable> = {};
   for (const kind of KINDS) {
-    const path = join(lakehouseDir, "default", `${USER_ID}_${kind}_table`);
+    const path = joinLocation(lakehouseDir, "default", `${USER_ID}_${kind}_table`);
     out[kind] = await DeltaTable.create(path, ROWS[kind](0, 1).schema);
   }
   return out;
@@ -66,8 +66,8 @@ export function options(dir: string): AnalyticsQueryOptions {
   return {
     compute,
     userId: USER_ID,
-    lakehouseDir: join(dir, "lakehouse"),
-    checkpointDir: join(dir, "checkpoints"),
+    lakehouseDir: joinLocation(dir, "lakehouse"),
+    checkpointDir: joinLocation(dir, "checkpoints"),
     trigger: { processingTime: 20 },
   };
 }

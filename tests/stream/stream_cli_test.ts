@@ -1,83 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import pl from "nodejs-polars";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Catalog } from "../../lib/catalog.ts";
-import {
-  computeGold,
-  GOLD_NAMES,
-  goldTableName,
-  readSilverTables,
-} from "../../lib/analytics/mod.ts";
-import { cleanGeo, cleanPin, cleanUser, rawFrame } from "../../lib/clean/mod.ts";
-import { mulberry32, readSource, type SourceTables } from "../../lib/data/mod.ts";
 import { progressDir, QueryCheckpoint, queryName } from "../../lib/stream/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../../lib/records.ts";
 import { ROOT, withTempDir } from "../_helpers.ts";
+import { assertGoldMatchesSilver, assertTablesHold, runStream } from "../_pipeline.ts";
 
-const CLEAN = { pin: cleanPin, geo: cleanGeo, user: cleanUser } as const;
 const COUNT = 300;
-
-/** Rows as canonical JSON strings, so frames compare as multisets. */
-function canonicalRows(df: pl.DataFrame): string[] {
-  return df.toRecords().map((r) =>
-    JSON.stringify(
-      r,
-      (_k, v) => typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString() : v,
-    )
-  ).sort();
-}
-
-/**
- * The rows a `deno task stream --count N --rate R --seed S` run posts to
- * each stream, from the seed alone: the emitter draws each row's index
- * with mulberry32(seed) (with replacement), and with a rate it draws
- * nothing else.
- */
-function seededRows(
-  source: SourceTables,
-  kind: RecordKind,
-  seed: number,
-  count: number,
-): Record<string, unknown>[] {
-  const random = mulberry32(seed);
-  return Array.from(
-    { length: count },
-    () => source[kind][Math.floor(random() * source.pin.length)] as Record<string, unknown>,
-  );
-}
-
-/** Runs `deno task stream` in `cwd` and returns its stdout, failing on a non-zero exit. */
-async function runStream(cwd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(ROOT, "cli/stream.ts"), ...args],
-    cwd,
-    env: {
-      LAKEHOUSE_DIR: join(cwd, "lakehouse"),
-      CHECKPOINT_DIR: join(cwd, "checkpoints"),
-      DASHBOARD_PORT: "0",
-      NO_COLOR: "1",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, stdout + new TextDecoder().decode(out.stderr));
-  return stdout;
-}
-
-/** Asserts that each table holds exactly the rows that cleaning the seeds' rows in batch gives. */
-async function assertTablesHold(lakehouse: string, seeds: number[], count: number) {
-  const source = await readSource(join(ROOT, "data/pinterest"));
-  const catalog = new Catalog({ lakehouseDir: lakehouse });
-  for (const kind of RECORD_KINDS as readonly RecordKind[]) {
-    const got = await (await catalog.open(`12c0d092d679_${kind}_table`)).read();
-    assert.equal(got.height, seeds.length * count, kind);
-    const rows = seeds.flatMap((seed) => seededRows(source, kind, seed, count));
-    const expected = (await CLEAN[kind](rawFrame(kind, rows))).df;
-    assert.deepEqual(canonicalRows(got), canonicalRows(expected), kind);
-  }
-}
 
 Deno.test({
   name:
@@ -109,17 +39,7 @@ Deno.test({
 
       // The live gold query's last refresh ran over the final silver tables: each gold
       // table equals the batch answer over them.
-      const silver = await readSilverTables(
-        new Catalog({ lakehouseDir: lakehouse }),
-        "12c0d092d679",
-      );
-      const answers = computeGold(silver);
-      for (const name of GOLD_NAMES) {
-        const gold = await (await new Catalog({ lakehouseDir: lakehouse })
-          .open(goldTableName("12c0d092d679", name))).read();
-        assert.ok(answers[name].height > 0, `${name}: no answer from 300 posts`);
-        assert.deepEqual(canonicalRows(gold), canonicalRows(answers[name]), name);
-      }
+      await assertGoldMatchesSilver(lakehouse);
 
       // DuckDB reads the same number of rows from the tables' parquet files.
       const catalog = new Catalog({ lakehouseDir: lakehouse });
