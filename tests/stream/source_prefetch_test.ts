@@ -1,83 +1,71 @@
 /**
- * The Kinesis source's prefetch, against a made-up Kinesis client (no
- * emulator): a shard that is behind has its next page fetched while the
- * batch handed out is processed; a caught-up shard is left alone.
+ * The Kinesis source's prefetch, against the real emulator behind a proxy
+ * that cuts GetRecords pages at 10 records (a full page is reported as
+ * behind): a shard that is behind has its next page fetched while the batch
+ * handed out is processed, never past maxRecordsPerFetch; a caught-up shard
+ * is left alone.
  */
 import assert from "node:assert/strict";
-import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import { createStream } from "../../lib/kinesis/admin.ts";
+import { createKinesisClient } from "../../lib/kinesis/client.ts";
 import { KinesisSource } from "../../lib/stream/source.ts";
+import { KINESIS_TEST, startKinesis } from "../_kinesis.ts";
+import { putRaw } from "./_fixtures.ts";
+import { shortPageProxy } from "./_page_proxy.ts";
 
-/** One shard holding `total` records; counts GetRecords calls. */
-function fakeKinesis(total: number) {
-  const calls = { getRecords: 0 };
-  const encoder = new TextEncoder();
-  const client = {
-    send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
-      const input = command.input;
-      switch (command.constructor.name) {
-        case "ListShardsCommand":
-          return Promise.resolve({
-            Shards: [{
-              ShardId: "shardId-000000000000",
-              HashKeyRange: { StartingHashKey: "0", EndingHashKey: "1" },
-              SequenceNumberRange: { StartingSequenceNumber: "1" },
-            }],
-          });
-        case "GetShardIteratorCommand":
-          return Promise.resolve({
-            ShardIterator: String(
-              input.StartingSequenceNumber === undefined ? 0 : Number(input.StartingSequenceNumber),
-            ),
-          });
-        case "GetRecordsCommand": {
-          calls.getRecords++;
-          const from = Number(input.ShardIterator);
-          const to = Math.min(total, from + Number(input.Limit));
-          const Records = Array.from({ length: to - from }, (_, i) => ({
-            Data: encoder.encode(`{"n":${from + i + 1}}`),
-            PartitionKey: "k",
-            SequenceNumber: String(from + i + 1),
-            ApproximateArrivalTimestamp: new Date(0),
-          }));
-          return Promise.resolve({
-            Records,
-            NextShardIterator: String(to),
-            MillisBehindLatest: to < total ? 1000 : 0,
-          });
-        }
-      }
-      return Promise.reject(new Error(`unexpected ${command.constructor.name}`));
-    },
-  };
-  return { client: client as unknown as KinesisClient, calls };
+/** Polls until `condition` holds (at most 30 s, then fails saying what was awaited). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(condition(), `gave up waiting for ${what}`);
 }
 
-Deno.test("KinesisSource fetches a behind shard's next page while a batch is processed", async () => {
-  const { client, calls } = fakeKinesis(25);
-  const source = new KinesisSource(client, "s", { maxRecordsPerFetch: 10, minFetchPeriodMs: 0 });
-  source.restore(null);
-  let start = source.currentOffset();
-  const first = await source.latestOffset();
-  assert.equal(first.available, 10);
-  const batch1 = await source.getBatch(start, first.offset);
-  assert.equal(batch1.records.length, 10);
-  // The next page was asked for when the batch was handed out.
-  assert.equal(calls.getRecords, 2);
-  start = first.offset;
-  const second = await source.latestOffset();
-  // Bounded: the prefetch filled the buffer up to maxRecordsPerFetch, no more.
-  assert.equal(second.available, 10);
-  const batch2 = await source.getBatch(start, second.offset);
-  assert.deepEqual(
-    batch2.records.map((r) => Number(r.sequenceNumber)),
-    Array.from({ length: 10 }, (_, i) => 11 + i),
-  );
-  start = second.offset;
-  const third = await source.latestOffset();
-  const batch3 = await source.getBatch(start, third.offset);
-  assert.deepEqual(batch3.records.map((r) => Number(r.sequenceNumber)), [21, 22, 23, 24, 25]);
-  // Caught up (the last page was not full and not behind): nothing is fetched ahead.
-  const calledBefore = calls.getRecords;
-  await new Promise((r) => setTimeout(r, 20));
-  assert.equal(calls.getRecords, calledBefore);
+Deno.test({
+  name: "KinesisSource fetches a behind shard's next page while a batch is processed",
+  ...KINESIS_TEST,
+  async fn() {
+    const fx = await startKinesis();
+    const proxy = shortPageProxy(fx.emulator.endpoint, 10);
+    const kinesis = createKinesisClient({ endpoint: proxy.endpoint });
+    try {
+      await createStream(fx.kinesis, "prefetch", { shardCount: 1 });
+      const put = await putRaw(
+        fx.kinesis,
+        "prefetch",
+        Array.from({ length: 25 }, (_, i) => JSON.stringify({ i })),
+      );
+      const sequenceNumbers = put.map(([, s]) => s);
+      const source = new KinesisSource(kinesis, "prefetch", {
+        maxRecordsPerFetch: 10,
+        minFetchPeriodMs: 0,
+      });
+      source.restore(null);
+      let start = source.currentOffset();
+      const first = await source.latestOffset();
+      assert.equal(first.available, 10);
+      assert.equal(proxy.limits.length, 1);
+      const batch1 = await source.getBatch(start, first.offset);
+      assert.deepEqual(batch1.records.map((r) => r.sequenceNumber), sequenceNumbers.slice(0, 10));
+      // The next page is asked for once the batch is handed out, before the next trigger.
+      await until(() => proxy.limits.length === 2, "the prefetch of the second page");
+      start = first.offset;
+      const second = await source.latestOffset();
+      // Bounded: the prefetch filled the buffer up to maxRecordsPerFetch, no more.
+      assert.equal(second.available, 10);
+      assert.ok(proxy.limits.every((limit) => limit <= 10), `limits: ${proxy.limits}`);
+      const batch2 = await source.getBatch(start, second.offset);
+      assert.deepEqual(batch2.records.map((r) => r.sequenceNumber), sequenceNumbers.slice(10, 20));
+      start = second.offset;
+      const third = await source.latestOffset();
+      const batch3 = await source.getBatch(start, third.offset);
+      assert.deepEqual(batch3.records.map((r) => r.sequenceNumber), sequenceNumbers.slice(20));
+      // Caught up (the last page was short and not behind): no page is fetched ahead.
+      const fetched = proxy.limits.length;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(proxy.limits.length, fetched);
+    } finally {
+      kinesis.destroy();
+      await proxy.shutdown();
+      await fx.close();
+    }
+  },
 });
