@@ -49,7 +49,7 @@ import {
 } from "./operations/vacuum.ts";
 import { orderFiles } from "./operations/_files.ts";
 import { openStorage, type Storage } from "./storage/mod.ts";
-import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
+import { htmlTable, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 export { ENGINE_INFO } from "./transaction.ts";
 export { DEFAULT_RETENTION_HOURS };
