@@ -28,7 +28,7 @@ import { DeltaTable } from "../delta/mod.ts";
 import { joinLocation, resolveLocation } from "../delta/storage/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
-import type { StreamingQueryProgress } from "./progress.ts";
+import { idleProgress, type StreamingQueryProgress } from "./progress.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import type { Trigger } from "./query.ts";
 import { DeltaSink } from "./sink.ts";
@@ -288,41 +288,18 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     if (!last) return null;
     const previous = this.lastProgress;
     return {
-      id: this.id,
-      runId: this.runId,
-      name: this.name,
-      timestamp: new Date(Date.now() - triggerMs).toISOString(),
-      batchId: this.#nextBatchId,
-      numInputRows: 0,
-      inputRowsPerSecond: 0,
-      processedRowsPerSecond: 0,
-      durationMs: {
-        latestOffset: triggerMs,
-        getBatch: 0,
-        addBatch: 0,
-        walCommit: 0,
-        commitOffsets: 0,
-        triggerExecution: triggerMs,
-      },
-      sources: RECORD_KINDS.map((kind) => ({
-        description: `DeltaSource[${this.silverPaths[kind]}]`,
-        startOffset: last[kind],
-        endOffset: last[kind],
-        latestOffset: last[kind],
-        numInputRows: 0,
-        inputRowsPerSecond: 0,
-        processedRowsPerSecond: 0,
-        millisBehindLatest: {},
-      })),
-      sink: {
-        description: this.#sinkDescription(),
-        numOutputRows: 0,
-        version: previous?.sink.version ?? -1,
-        skipped: false,
-      },
-      numQuarantinedRows: 0,
-      nulledValues: {},
-      invalidValues: {},
+      ...idleProgress({
+        id: this.id,
+        runId: this.runId,
+        name: this.name,
+        batchId: this.#nextBatchId,
+        triggerMs,
+        sources: RECORD_KINDS.map((kind) => ({
+          description: `DeltaSource[${this.silverPaths[kind]}]`,
+          offset: last[kind],
+        })),
+        sink: { description: this.#sinkDescription(), version: previous?.sink.version ?? -1 },
+      }),
       silverVersions: versionsOf(last),
       tables: {},
     };

@@ -34,7 +34,7 @@ import {
   type StartingPosition,
 } from "./offsets_log.ts";
 import { QUARANTINE_SCHEMA } from "./parse.ts";
-import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
+import { idleProgress, progressBundle, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { KinesisSource, type SourceRecord } from "./source.ts";
@@ -644,43 +644,22 @@ export class StreamingQuery extends EventTarget {
     const offset = this.#source.currentOffset();
     const last = this.lastProgress;
     const triggerMs = Math.round(now - triggerStart);
-    const progress: StreamingQueryProgress = {
+    const progress: StreamingQueryProgress = idleProgress({
       id: this.id,
       runId: this.runId,
       name: this.name,
-      timestamp: new Date(Date.now() - triggerMs).toISOString(),
       batchId: this.#nextBatchId,
-      numInputRows: 0,
-      inputRowsPerSecond: 0,
-      processedRowsPerSecond: 0,
-      durationMs: {
-        latestOffset: triggerMs,
-        getBatch: 0,
-        addBatch: 0,
-        walCommit: 0,
-        commitOffsets: 0,
-        triggerExecution: triggerMs,
-      },
+      triggerMs,
       sources: [{
         description: `KinesisV2[${this.#read.streamName}]`,
-        startOffset: offset,
-        endOffset: offset,
-        latestOffset: offset,
-        numInputRows: 0,
-        inputRowsPerSecond: 0,
-        processedRowsPerSecond: 0,
+        offset,
         millisBehindLatest: this.#lastMillisBehind,
       }],
       sink: {
         description: this.#sink.description,
-        numOutputRows: 0,
         version: last?.sink.version ?? await this.#sink.version(),
-        skipped: false,
       },
-      numQuarantinedRows: 0,
-      nulledValues: {},
-      invalidValues: {},
-    };
+    });
     await this.#report(progress);
   }
 
