@@ -22,7 +22,12 @@ import { Catalog } from "../catalog.ts";
 import { resolveLocation } from "../delta/storage/mod.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import { DeltaSource, type DeltaSourceOffset, type DeltaSourceOptions } from "./delta_source.ts";
-import { idleProgress, type SinkProgress, type StreamingQueryProgress } from "./progress.ts";
+import {
+  idleProgress,
+  rowsPerSecond,
+  type SinkProgress,
+  type StreamingQueryProgress,
+} from "./progress.ts";
 import { type BatchContext, type BatchResult, type BatchTransform, type Trigger } from "./query.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
@@ -399,7 +404,6 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
 
     const triggerMs = performance.now() - triggerStart;
     const rows = added.height;
-    const perSecond = (ms: number) => ms > 0 ? rows * 1000 / ms : 0;
     await this._report({
       id: this.id,
       runId: this.runId,
@@ -407,8 +411,8 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
       timestamp,
       batchId: batch.batchId,
       numInputRows: rows,
-      inputRowsPerSecond: perSecond(sinceLast),
-      processedRowsPerSecond: perSecond(triggerMs),
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
       durationMs: {
         latestOffset: Math.round(latestOffsetMs),
         getBatch: Math.round(getBatchMs),
@@ -423,8 +427,8 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
         endOffset: batch.end,
         latestOffset: batch.end,
         numInputRows: rows,
-        inputRowsPerSecond: perSecond(sinceLast),
-        processedRowsPerSecond: perSecond(triggerMs),
+        inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+        processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
         millisBehindLatest: {},
       }],
       sink,

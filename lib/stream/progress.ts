@@ -69,6 +69,11 @@ export interface StreamingQueryProgress<O = SourceOffset> {
   invalidValues: Record<string, number>;
 }
 
+/** Rows per second over `ms` milliseconds, 0 when no time passed (Spark's `*RowsPerSecond`). */
+export function rowsPerSecond(rows: number, ms: number): number {
+  return ms > 0 ? rows * 1000 / ms : 0;
+}
+
 /** What {@linkcode idleProgress} needs: the query's identity, its sources at rest, its sink. */
 export interface IdleProgressInput<O> {
   id: string;

@@ -34,7 +34,12 @@ import {
   type StartingPosition,
 } from "./offsets_log.ts";
 import { QUARANTINE_SCHEMA } from "./parse.ts";
-import { idleProgress, progressBundle, type StreamingQueryProgress } from "./progress.ts";
+import {
+  idleProgress,
+  progressBundle,
+  rowsPerSecond,
+  type StreamingQueryProgress,
+} from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { KinesisSource, type SourceRecord } from "./source.ts";
@@ -728,7 +733,6 @@ export class StreamingQuery extends EventTarget {
 
     const triggerMs = performance.now() - triggerStart;
     const rows = raw.height;
-    const perSecond = (ms: number) => ms > 0 ? rows * 1000 / ms : 0;
     const progress: StreamingQueryProgress = {
       id: this.id,
       runId: this.runId,
@@ -736,8 +740,8 @@ export class StreamingQuery extends EventTarget {
       timestamp,
       batchId: batch.batchId,
       numInputRows: rows,
-      inputRowsPerSecond: perSecond(sinceLast),
-      processedRowsPerSecond: perSecond(triggerMs),
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
       durationMs: {
         latestOffset: Math.round(latestOffsetMs),
         getBatch: Math.round(getBatchMs),
@@ -752,8 +756,8 @@ export class StreamingQuery extends EventTarget {
         endOffset: batch.end,
         latestOffset,
         numInputRows: rows,
-        inputRowsPerSecond: perSecond(sinceLast),
-        processedRowsPerSecond: perSecond(triggerMs),
+        inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+        processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
         millisBehindLatest,
       }],
       sink: {
