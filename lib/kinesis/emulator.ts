@@ -208,11 +208,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await waitUntilAnswering(endpoint, startTimeoutMs, alive);
   } catch (error) {
     await stop();
-    throw new Error(
-      `Cannot start the Kinesis emulator on port ${port}: ${(error as Error).message}` +
-        (tail.length ? `\n${tail.join("\n")}` : ""),
-      { cause: error },
-    );
+    throw startFailure("the Kinesis emulator", port, error, tail);
   }
   return {
     endpoint,
@@ -337,6 +333,20 @@ export async function waitUntilAnswering(
     await sleep(150);
   }
   throw new Error(`no answer within ${timeoutMs} ms (${last})`);
+}
+
+/** The error of a server that did not answer in time, with its last log lines. */
+export function startFailure(
+  what: string,
+  port: number,
+  error: unknown,
+  tail: readonly string[],
+): Error {
+  return new Error(
+    `Cannot start ${what} on port ${port}: ${(error as Error).message}` +
+      (tail.length ? `\n${tail.join("\n")}` : ""),
+    { cause: error },
+  );
 }
 
 /** A server process we spawned: its last log lines, its exit code, and a stop. */

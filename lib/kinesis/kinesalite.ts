@@ -21,6 +21,7 @@ import {
   type EmulatorOptions,
   freePort,
   hasNode,
+  startFailure,
   superviseServer,
   waitUntilAnswering,
 } from "./emulator.ts";
@@ -76,11 +77,7 @@ export async function startKinesalite(options: KinesaliteOptions = {}): Promise<
     await waitUntilAnswering(endpoint, startTimeoutMs, server.alive);
   } catch (error) {
     await stop();
-    throw new Error(
-      `Cannot start kinesalite on port ${port}: ${(error as Error).message}` +
-        (tail.length ? `\n${tail.join("\n")}` : ""),
-      { cause: error },
-    );
+    throw startFailure("kinesalite", port, error, tail);
   }
   return {
     endpoint,
