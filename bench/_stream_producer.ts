@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { sleep } from "../lib/_util/sleep.ts";
 import { streamNames } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { DEFAULT_SOURCE_DIR, putRecords, sendToKinesis } from "../lib/emit/mod.ts";
@@ -194,20 +195,6 @@ async function putBatch(
     await sleep(100 * 2 ** attempt, ctx.signal);
   }
   return pending.length;
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (!(ms > 0) || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 if (import.meta.main) {

@@ -29,6 +29,7 @@
 import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { join } from "node:path";
 import pl from "nodejs-polars";
+import { sleep } from "../lib/_util/sleep.ts";
 import { streamNames, tableName } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { commitFileName, LOG_DIR, readCommit } from "../lib/delta/log.ts";
@@ -52,13 +53,7 @@ import {
   type QueryProcessEvent,
   type QueryProcessOptions,
 } from "./_stream_query.ts";
-import {
-  makeRow,
-  type ProducerEvent,
-  type ProducerOptions,
-  sleep,
-  wallNow,
-} from "./_stream_producer.ts";
+import { makeRow, type ProducerEvent, type ProducerOptions, wallNow } from "./_stream_producer.ts";
 import {
   drainVerdict,
   formatVerdict,

@@ -30,9 +30,10 @@ function show(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { expectEqual } from "./notebook.ts";
  * const n = expectEqual(2 + 1, 3, "the sum");
- * console.assert(n === 3);
+ * assert.equal(n, 3);
  * ```
  */
 export function expectEqual<T>(actual: T, expected: T, what: string): T {
@@ -104,6 +105,7 @@ async function loadVega() {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vegaLiteChart } from "./notebook.ts";
  * const chart = await vegaLiteChart({
  *   $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -111,7 +113,7 @@ async function loadVega() {
  *   mark: "bar",
  *   encoding: { x: { field: "x", type: "nominal" }, y: { field: "y", type: "quantitative" } },
  * });
- * console.assert(chart.svg.startsWith("<svg"));
+ * assert.match(chart.svg, /^<svg/);
  * ```
  */
 export async function vegaLiteChart(spec: Record<string, unknown>): Promise<NotebookChart> {

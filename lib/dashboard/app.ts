@@ -24,13 +24,12 @@ import {
   chartSpec,
   HEALTH_METRICS,
   healthChartSpec,
-  type HealthPoint,
   type VegaLiteSpec,
 } from "../analytics/charts.ts";
 import { GOLD_NAMES, type GoldName } from "../analytics/tables.ts";
 import { RECORD_KINDS } from "../records.ts";
 import { tableName } from "../config.ts";
-import { ProgressReader } from "./progress.ts";
+import { ProgressReader, type QueryProgressSummary } from "./progress.ts";
 import { TableReader } from "./tables.ts";
 import { readAsset, readPage } from "./_assets.ts";
 
@@ -84,14 +83,8 @@ export interface TablesBody {
   quarantine: QuarantineRow[];
 }
 
-/** A query in `/api/progress`. */
-export interface QueryProgressBody {
-  name: string;
-  checkpoint: string;
-  id: string;
-  runId: string;
-  tableVersion: number;
-  recent: HealthPoint[];
+/** A query in `/api/progress`: its progress summary and its charts. */
+export interface QueryProgressBody extends QueryProgressSummary {
   /** One timeline per health metric. */
   charts: Record<string, VegaLiteSpec>;
 }

@@ -132,9 +132,10 @@ export interface Commit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommit } from "./actions.ts";
  * const commit = parseCommit('{"txn":{"appId":"q","version":3}}\n');
- * console.assert(commit.txns[0]?.version === 3);
+ * assert.equal(commit.txns[0]?.version, 3);
  * ```
  */
 export function parseCommit(text: string, source = "commit"): Commit {

@@ -9,7 +9,7 @@ import type { Snapshot } from "./snapshot.ts";
 import { formatDeltaType } from "./schema.ts";
 import { parseStats } from "./stats.ts";
 import { dataFileSource } from "./read.ts";
-import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
+import { htmlTable, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 /** One column of a described table. */
 export interface ColumnDescription {

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommitConflictError } from "./errors.ts";
  * const error = new CommitConflictError("Cannot commit to table: gave up after 3 attempts");
- * console.assert(error.name === "CommitConflictError");
+ * assert.equal(error.name, "CommitConflictError");
  * ```
  */
 export class CommitConflictError extends Error {
@@ -32,8 +33,9 @@ export class CommitConflictError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TableNotFoundError } from "./errors.ts";
- * console.assert(new TableNotFoundError("x").name === "TableNotFoundError");
+ * assert.equal(new TableNotFoundError("x").name, "TableNotFoundError");
  * ```
  */
 export class TableNotFoundError extends Error {
@@ -49,8 +51,9 @@ export class TableNotFoundError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TableExistsError } from "./errors.ts";
- * console.assert(new TableExistsError("x").name === "TableExistsError");
+ * assert.equal(new TableExistsError("x").name, "TableExistsError");
  * ```
  */
 export class TableExistsError extends Error {
@@ -67,8 +70,9 @@ export class TableExistsError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnsupportedTableError } from "./errors.ts";
- * console.assert(new UnsupportedTableError("x").name === "UnsupportedTableError");
+ * assert.equal(new UnsupportedTableError("x").name, "UnsupportedTableError");
  * ```
  */
 export class UnsupportedTableError extends Error {

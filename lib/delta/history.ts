@@ -7,7 +7,7 @@
 import { commitFileName, listLog, logPath, readCommit } from "./log.ts";
 import type { Storage } from "./storage/mod.ts";
 import { commitTimestamp } from "./snapshot.ts";
-import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
+import { htmlTable, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 /** One commit of a table's history. */
 export interface HistoryEntry {

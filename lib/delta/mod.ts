@@ -19,6 +19,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { DeltaTable } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
@@ -30,8 +31,8 @@
  *   operation: "STREAMING UPDATE",
  *   operationParameters: { outputMode: "Append", queryId: "query-1", epochId: 0 },
  * });
- * console.assert((await table.txnVersion("query-1")) === 0);
- * console.assert((await table.read({ version: 0 })).height === 0);
+ * assert.equal(await table.txnVersion("query-1"), 0);
+ * assert.equal((await table.read({ version: 0 })).height, 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

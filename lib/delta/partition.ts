@@ -22,8 +22,9 @@ function needsEscape(code: number): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapePartitionValue } from "./partition.ts";
- * console.assert(escapePartitionValue("08:09") === "08%3A09");
+ * assert.equal(escapePartitionValue("08:09"), "08%3A09");
  * ```
  */
 export function escapePartitionValue(value: string): string {

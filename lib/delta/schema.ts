@@ -111,10 +111,11 @@ export function polarsTypeToDelta(dtype: DataType, column: string): DeltaDataTyp
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { polarsSchemaToDelta } from "./schema.ts";
  * const schema = polarsSchemaToDelta({ id: pl.Int64, tags: pl.List(pl.Utf8) });
- * console.assert(schema.fields[0]?.type === "long");
+ * assert.equal(schema.fields[0]?.type, "long");
  * ```
  */
 export function polarsSchemaToDelta(schema: PolarsSchema): DeltaStructType {

@@ -50,11 +50,13 @@ function jsonObject(entries: [string, string][]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { computeStats } from "./stats.ts";
  * const df = pl.DataFrame({ id: [3, 1, null] }).withColumns(pl.col("id").cast(pl.Int64));
  * const stats = JSON.parse(computeStats(df, [{ name: "id", type: "long", nullable: true, metadata: {} }]));
- * console.assert(stats.minValues.id === 1 && stats.nullCount.id === 1);
+ * assert.equal(stats.minValues.id, 1);
+ * assert.equal(stats.nullCount.id, 1);
  * ```
  */
 export function computeStats(

@@ -49,7 +49,7 @@ import {
 } from "./operations/vacuum.ts";
 import { orderFiles } from "./operations/_files.ts";
 import { openStorage, type Storage } from "./storage/mod.ts";
-import { htmlTable, JUPYTER_DISPLAY } from "./_html.ts";
+import { htmlTable, JUPYTER_DISPLAY } from "../jupyter.ts";
 
 export { ENGINE_INFO } from "./transaction.ts";
 export { DEFAULT_RETENTION_HOURS };
@@ -122,14 +122,16 @@ function storageOf(table: string | Storage, what: string): Storage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import pl from "nodejs-polars";
  * import { DeltaTable } from "./table.ts";
  * const dir = await Deno.makeTempDir();
  * const df = pl.DataFrame({ id: [1, 2] }).withColumns(pl.col("id").cast(pl.Int64));
  * const table = await DeltaTable.create(dir, df.schema);
  * const { version } = await table.append(df, { txn: { appId: "query-1", version: 0 } });
- * console.assert(version === 1 && (await table.read()).height === 2);
- * console.assert((await table.append(df, { txn: { appId: "query-1", version: 0 } })).skipped);
+ * assert.equal(version, 1);
+ * assert.equal((await table.read()).height, 2);
+ * assert.equal((await table.append(df, { txn: { appId: "query-1", version: 0 } })).skipped, true);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

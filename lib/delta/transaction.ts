@@ -60,10 +60,12 @@ function stringValues(values: Record<string, unknown>): Record<string, string | 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildCommitInfo } from "./transaction.ts";
  * const info = buildCommitInfo({ operation: "WRITE", operationParameters: { mode: "Append" },
  *   isBlindAppend: true }, () => 5);
- * console.assert(info.timestamp === 5 && info.operation === "WRITE");
+ * assert.equal(info.timestamp, 5);
+ * assert.equal(info.operation, "WRITE");
  * ```
  */
 export function buildCommitInfo(fields: CommitInfoFields, now: () => number): CommitInfoAction {

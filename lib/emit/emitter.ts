@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { backoffMs } from "../_util/backoff.ts";
+import { sleep } from "../_util/sleep.ts";
 import { DEFAULT_USER_ID, streamNames } from "../config.ts";
 import { mulberry32, readSource, type SourceTables } from "../data/mod.ts";
 import { type AnyRecord, RECORD_KINDS, type RecordKind } from "../records.ts";
@@ -26,48 +28,116 @@ export const DEFAULT_SOURCE_DIR: string = decodeURIComponent(
 export interface EmitOptions {
   /** Base URL of the API, e.g. `http://127.0.0.1:8080` or an API Gateway invoke URL. */
   apiUrl: string;
-  /** Sent as the `x-api-key` header (default none). */
+  /**
+   * Sent as the `x-api-key` header; none when undefined.
+   *
+   * @default {undefined}
+   */
   apiKey?: string;
-  /** Names the streams `streaming-<userId>-{pin,geo,user}` (default `12c0d092d679`). */
+  /**
+   * Names the streams `streaming-<userId>-{pin,geo,user}`.
+   *
+   * @default {"12c0d092d679"}
+   */
   userId?: string;
-  /** Source directory with `pin.ndjson`, `geo.ndjson`, `user.ndjson`, or the tables themselves (default `data/pinterest`). */
+  /**
+   * Source directory with `pin.ndjson`, `geo.ndjson`, `user.ndjson`, or the tables themselves.
+   *
+   * @default {"data/pinterest"}
+   */
   source?: string | SourceTables;
-  /** PRNG seed that picks the rows (default a random one, shown in the stats). */
+  /**
+   * PRNG seed that picks the rows; a random one when undefined, shown in the stats.
+   *
+   * @default {undefined}
+   */
   seed?: number;
-  /** Rows per second per stream, without pauses (default: the course's random pause). */
+  /**
+   * Rows per second per stream, without pauses; the course's random pause when undefined.
+   *
+   * @default {undefined}
+   */
   rate?: number;
-  /** Send this many rows per stream, then stop (default: no limit). */
+  /**
+   * Send this many rows per stream, then stop; no limit when undefined.
+   *
+   * @default {undefined}
+   */
   count?: number;
-  /** Stop after this many ms (default: no limit). */
+  /**
+   * Stop after this many ms; no limit when undefined.
+   *
+   * @default {undefined}
+   */
   durationMs?: number;
-  /** Rows per PutRecords request through `/records`, 1 to 500; 0 or 1 sends single PUTs (default 0). */
+  /**
+   * Rows per PutRecords request through `/records`, 1 to 500; 0 or 1 sends single PUTs.
+   *
+   * @default {0}
+   */
   batch?: number;
-  /** Pause between rows when no rate is given, drawn uniformly in [min, max] ms (default [0, 2000]). */
+  /**
+   * Pause between rows when no rate is given, drawn uniformly in [min, max] ms.
+   *
+   * @default {[0, 2000]}
+   */
   pauseMs?: [number, number];
   /**
-   * Rows (or batches) in flight at once when a rate is given (default 8). More
-   * only queues requests in a saturated Kinesis and makes them time out.
+   * Rows (or batches) in flight at once when a rate is given. More only
+   * queues requests in a saturated Kinesis and makes them time out.
+   *
+   * @default {8}
    */
   maxInFlight?: number;
-  /** Attempts per request, the first included (default 6). */
+  /**
+   * Attempts per request, the first included.
+   *
+   * @default {6}
+   */
   maxAttempts?: number;
-  /** Backoff before the second attempt, doubled each time, in ms (default 100). */
+  /**
+   * Backoff before the second attempt, doubled each time, in ms (full jitter).
+   *
+   * @default {100}
+   */
   backoffBaseMs?: number;
-  /** Longest backoff, in ms (default 5000). */
+  /**
+   * Longest backoff, in ms.
+   *
+   * @default {5000}
+   */
   backoffCapMs?: number;
   /**
-   * Timeout of one request, in ms (default 30000). A request that times out is
-   * sent again, and Kinesis may then hold it twice (producers are
-   * at-least-once), so the timeout is generous.
+   * Timeout of one request, in ms. A request that times out is sent again,
+   * and Kinesis may then hold it twice (producers are at-least-once), so the
+   * timeout is generous.
+   *
+   * @default {30000}
    */
   requestTimeoutMs?: number;
-  /** Stops the emitter: no new rows, no more retries; what was not sent is counted as failed. */
+  /**
+   * Stops the emitter: no new rows, no more retries; what was not sent is counted as failed.
+   *
+   * @default {undefined}
+   */
   signal?: AbortSignal;
-  /** Called every `progressIntervalMs` and once at the end (default none). */
+  /**
+   * Called every `progressIntervalMs` and once at the end; none when undefined.
+   *
+   * @default {undefined}
+   */
   onProgress?: (stats: EmitStats) => void;
-  /** Interval of `onProgress`, in ms (default 1000). */
+  /**
+   * Interval of `onProgress`, in ms.
+   *
+   * @default {1000}
+   */
   progressIntervalMs?: number;
-  /** Called for each record that could not be sent (default none; the stats count it). */
+  /**
+   * Called for each record that could not be sent; the stats count it either way.
+   *
+   * @default {undefined}
+   */
   onFailure?: (failure: EmitFailure) => void;
 }
 
@@ -342,8 +412,12 @@ export class Emitter {
     const stop = this.#stop.signal;
     if (!retryable || attempt >= maxAttempts || stop.aborted) return false;
     // Full jitter: a uniform wait up to the capped exponential step.
-    const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
-    await sleep(Math.random() * ceiling, stop);
+    const wait = backoffMs(attempt - 1, {
+      baseMs: backoffBaseMs,
+      capMs: backoffCapMs,
+      jitter: "full",
+    });
+    await sleep(wait, stop);
     return !stop.aborted;
   }
 
@@ -403,18 +477,4 @@ function checkNumber(
       } ${min}${Number.isFinite(max) ? ` to ${max}` : ""}`,
     );
   }
-}
-
-/** Waits `ms` (at most), or less when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (!(ms > 0) || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

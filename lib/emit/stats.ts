@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type DisplayBundle, displayBundle, escapeHtml, JUPYTER_DISPLAY } from "../jupyter.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 
 /** Counters of one stream. */
@@ -129,19 +130,17 @@ export class EmitStats {
   }
 
   /** The notebook face: an HTML table of the per-stream counters. */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    const esc = (s: string) =>
-      s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  [JUPYTER_DISPLAY](): DisplayBundle {
     const rows = this.snapshot().map((s) =>
-      `<tr><td>${s.kind}</td><td><code>${esc(s.stream)}</code></td><td>${s.sent}</td>` +
+      `<tr><td>${s.kind}</td><td><code>${escapeHtml(s.stream)}</code></td><td>${s.sent}</td>` +
       `<td>${s.failed}</td><td>${s.retried}</td><td>${s.rowsPerSecond.toFixed(1)}</td></tr>`
     ).join("");
-    return {
-      "text/html": `<table><thead><tr><th>kind</th><th>stream</th><th>sent</th><th>failed</th>` +
+    return displayBundle(
+      `<table><thead><tr><th>kind</th><th>stream</th><th>sent</th><th>failed</th>` +
         `<th>retried</th><th>rows/s</th></tr></thead><tbody>${rows}</tbody></table>` +
         `<p>${(this.elapsedMs / 1000).toFixed(1)} s, seed ${this.seed}</p>`,
-      "text/plain": this.toString(),
-    };
+      this.toString(),
+    );
   }
 }
 

@@ -192,50 +192,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       detached,
     });
   const child = command.spawn();
-  const tail: string[] = [];
-  const log = (line: string) => {
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-    onLog?.(line);
-  };
-  const pumps = [pump(child.stdout, log), pump(child.stderr, log)];
-  const exited = child.status.then(async (s) => {
-    await Promise.allSettled(pumps);
-    return s.code;
-  });
-  let alive = true;
-  exited.then(() => (alive = false));
+  const server = superviseServer(child, onLog);
+  const { tail, exited } = server;
+  const alive = server.alive;
 
   const persistFile = persistDir === undefined
     ? undefined
     : join(resolve(persistDir), PERSIST_FILE_NAME);
   const stop = async () => {
-    if (alive && persistFile) await waitForPersist(persistFile, () => alive);
-    if (alive) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, 1_000);
-      await exited;
-      clearTimeout(timer);
-    } else {
-      await exited;
-    }
+    if (alive() && persistFile) await waitForPersist(persistFile, alive);
+    await server.terminate(1_000);
   };
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilAnswering(endpoint, startTimeoutMs, () => alive);
+    await waitUntilAnswering(endpoint, startTimeoutMs, alive);
   } catch (error) {
     await stop();
-    throw new Error(
-      `Cannot start the Kinesis emulator on port ${port}: ${(error as Error).message}` +
-        (tail.length ? `\n${tail.join("\n")}` : ""),
-      { cause: error },
-    );
+    throw startFailure("the Kinesis emulator", port, error, tail);
   }
   return {
     endpoint,
@@ -360,6 +333,72 @@ export async function waitUntilAnswering(
     await sleep(150);
   }
   throw new Error(`no answer within ${timeoutMs} ms (${last})`);
+}
+
+/** The error of a server that did not answer in time, with its last log lines. */
+export function startFailure(
+  what: string,
+  port: number,
+  error: unknown,
+  tail: readonly string[],
+): Error {
+  return new Error(
+    `Cannot start ${what} on port ${port}: ${(error as Error).message}` +
+      (tail.length ? `\n${tail.join("\n")}` : ""),
+    { cause: error },
+  );
+}
+
+/** A server process we spawned: its last log lines, its exit code, and a stop. */
+export interface ServerProcess {
+  /** The last 40 lines it logged, to explain a failed start. */
+  readonly tail: readonly string[];
+  /** Its exit code, once both its output streams are read to the end. */
+  readonly exited: Promise<number>;
+  /** Whether it is still running. */
+  alive(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
+  terminate(graceMs: number): Promise<void>;
+}
+
+/** Reads `child`'s stdout and stderr line by line into `onLog` and a tail, and watches its exit. */
+export function superviseServer(
+  child: Deno.ChildProcess,
+  onLog?: (line: string) => void,
+): ServerProcess {
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    onLog?.(line);
+  };
+  const pumps = [pump(child.stdout, log), pump(child.stderr, log)];
+  const exited = child.status.then(async (s) => {
+    await Promise.allSettled(pumps);
+    return s.code;
+  });
+  let running = true;
+  exited.then(() => (running = false));
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch { /* already gone */ }
+  };
+  return {
+    tail,
+    exited,
+    alive: () => running,
+    async terminate(graceMs: number) {
+      if (running) {
+        kill("SIGTERM");
+        const timer = setTimeout(() => kill("SIGKILL"), graceMs);
+        await exited;
+        clearTimeout(timer);
+      } else {
+        await exited;
+      }
+    },
+  };
 }
 
 async function pump(stream: ReadableStream<Uint8Array>, log: (line: string) => void) {

@@ -21,6 +21,8 @@ import {
   type EmulatorOptions,
   freePort,
   hasNode,
+  startFailure,
+  superviseServer,
   waitUntilAnswering,
 } from "./emulator.ts";
 
@@ -67,45 +69,15 @@ export async function startKinesalite(options: KinesaliteOptions = {}): Promise<
     // In its own session, so that a Ctrl-C in the terminal reaches only us.
     detached: true,
   }).spawn();
-  const tail: string[] = [];
-  const log = (line: string) => {
-    tail.push(line);
-    if (tail.length > 40) tail.shift();
-    onLog?.(line);
-  };
-  const pumps = [pump(child.stdout, log), pump(child.stderr, log)];
-  const exited = child.status.then(async (s) => {
-    await Promise.allSettled(pumps);
-    return s.code;
-  });
-  let alive = true;
-  exited.then(() => (alive = false));
-  const stop = async () => {
-    if (alive) {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, 2_000);
-      await exited;
-      clearTimeout(timer);
-    } else {
-      await exited;
-    }
-  };
+  const server = superviseServer(child, onLog);
+  const { tail, exited } = server;
+  const stop = () => server.terminate(2_000);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilAnswering(endpoint, startTimeoutMs, () => alive);
+    await waitUntilAnswering(endpoint, startTimeoutMs, server.alive);
   } catch (error) {
     await stop();
-    throw new Error(
-      `Cannot start kinesalite on port ${port}: ${(error as Error).message}` +
-        (tail.length ? `\n${tail.join("\n")}` : ""),
-      { cause: error },
-    );
+    throw startFailure("kinesalite", port, error, tail);
   }
   return {
     endpoint,
@@ -118,14 +90,4 @@ export async function startKinesalite(options: KinesaliteOptions = {}): Promise<
     stop,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-async function pump(stream: ReadableStream<Uint8Array>, log: (line: string) => void) {
-  let rest = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + chunk).split("\n");
-    rest = lines.pop() ?? "";
-    for (const line of lines) if (line.trim()) log(line);
-  }
-  if (rest.trim()) log(rest);
 }

@@ -1,6 +1,6 @@
 /**
- * The trigger loop shared by the Delta-source queries (a Delta source to a
- * table, and the gold query over three silver tables): triggers every
+ * The trigger loop shared by the streaming queries (Kinesis to a table, a
+ * Delta source to a table, and the gold query over three silver tables): triggers every
  * interval or until the data available now is read, stop, termination,
  * `processAllAvailable` and progress reports, with `StreamingQuery`'s face.
  * Subclasses run one trigger in `_trigger()`.
@@ -184,6 +184,15 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
     return null;
   }
 
+  /**
+   * @internal With an available-now trigger, whether an idle trigger ends
+   * the query (default: always; a source may still be reading up to where
+   * it stood at the start).
+   */
+  protected _availableNowDone(): boolean {
+    return true;
+  }
+
   /** @internal Called once the loop ends, whatever the reason. */
   protected _close(): void {}
 
@@ -222,8 +231,8 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
           const waiters = this.#idleWaiters;
           this.#idleWaiters = waiters.filter((w) => w.after >= index);
           for (const w of waiters) if (w.after < index) w.resolve();
-          if (this.availableNow) break;
-          if (!this.#stopping) await this.#idle(started);
+          if (this.availableNow && this._availableNowDone()) break;
+          if (!this.availableNow && !this.#stopping) await this.#idle(started);
         }
         if (this.availableNow || this.#stopping) continue;
         const wait = this.#intervalMs - (performance.now() - started);

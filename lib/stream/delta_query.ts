@@ -22,7 +22,12 @@ import { Catalog } from "../catalog.ts";
 import { resolveLocation } from "../delta/storage/mod.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
 import { DeltaSource, type DeltaSourceOffset, type DeltaSourceOptions } from "./delta_source.ts";
-import type { SinkProgress, StreamingQueryProgress } from "./progress.ts";
+import {
+  idleProgress,
+  rowsPerSecond,
+  type SinkProgress,
+  type StreamingQueryProgress,
+} from "./progress.ts";
 import { type BatchContext, type BatchResult, type BatchTransform, type Trigger } from "./query.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
@@ -318,43 +323,15 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
   protected override async _idleProgress(triggerMs: number): Promise<DeltaQueryProgress> {
     const last = this.lastProgress;
     const version = this.#sink ? last?.sink.version ?? await this.#sink.version() : -1;
-    return {
+    return idleProgress({
       id: this.id,
       runId: this.runId,
       name: this.name,
-      timestamp: new Date(Date.now() - triggerMs).toISOString(),
       batchId: this.#nextBatchId,
-      numInputRows: 0,
-      inputRowsPerSecond: 0,
-      processedRowsPerSecond: 0,
-      durationMs: {
-        latestOffset: triggerMs,
-        getBatch: 0,
-        addBatch: 0,
-        walCommit: 0,
-        commitOffsets: 0,
-        triggerExecution: triggerMs,
-      },
-      sources: [{
-        description: this.#source.description,
-        startOffset: this.#cursor,
-        endOffset: this.#cursor,
-        latestOffset: this.#cursor,
-        numInputRows: 0,
-        inputRowsPerSecond: 0,
-        processedRowsPerSecond: 0,
-        millisBehindLatest: {},
-      }],
-      sink: {
-        description: this.#sink?.description ?? "ForeachBatchSink",
-        numOutputRows: 0,
-        version,
-        skipped: false,
-      },
-      numQuarantinedRows: 0,
-      nulledValues: {},
-      invalidValues: {},
-    };
+      triggerMs,
+      sources: [{ description: this.#source.description, offset: this.#cursor }],
+      sink: { description: this.#sink?.description ?? "ForeachBatchSink", version },
+    });
   }
 
   /** @internal Runs one batch; false when the table has nothing new. */
@@ -427,7 +404,6 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
 
     const triggerMs = performance.now() - triggerStart;
     const rows = added.height;
-    const perSecond = (ms: number) => ms > 0 ? rows * 1000 / ms : 0;
     await this._report({
       id: this.id,
       runId: this.runId,
@@ -435,8 +411,8 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
       timestamp,
       batchId: batch.batchId,
       numInputRows: rows,
-      inputRowsPerSecond: perSecond(sinceLast),
-      processedRowsPerSecond: perSecond(triggerMs),
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
       durationMs: {
         latestOffset: Math.round(latestOffsetMs),
         getBatch: Math.round(getBatchMs),
@@ -451,8 +427,8 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
         endOffset: batch.end,
         latestOffset: batch.end,
         numInputRows: rows,
-        inputRowsPerSecond: perSecond(sinceLast),
-        processedRowsPerSecond: perSecond(triggerMs),
+        inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+        processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
         millisBehindLatest: {},
       }],
       sink,

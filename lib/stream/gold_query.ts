@@ -28,7 +28,7 @@ import { DeltaTable } from "../delta/mod.ts";
 import { joinLocation, resolveLocation } from "../delta/storage/mod.ts";
 import { RECORD_KINDS, type RecordKind } from "../records.ts";
 import { MicroBatchQuery } from "./_micro_batch.ts";
-import type { StreamingQueryProgress } from "./progress.ts";
+import { idleProgress, rowsPerSecond, type StreamingQueryProgress } from "./progress.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import type { Trigger } from "./query.ts";
 import { DeltaSink } from "./sink.ts";
@@ -288,41 +288,18 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     if (!last) return null;
     const previous = this.lastProgress;
     return {
-      id: this.id,
-      runId: this.runId,
-      name: this.name,
-      timestamp: new Date(Date.now() - triggerMs).toISOString(),
-      batchId: this.#nextBatchId,
-      numInputRows: 0,
-      inputRowsPerSecond: 0,
-      processedRowsPerSecond: 0,
-      durationMs: {
-        latestOffset: triggerMs,
-        getBatch: 0,
-        addBatch: 0,
-        walCommit: 0,
-        commitOffsets: 0,
-        triggerExecution: triggerMs,
-      },
-      sources: RECORD_KINDS.map((kind) => ({
-        description: `DeltaSource[${this.silverPaths[kind]}]`,
-        startOffset: last[kind],
-        endOffset: last[kind],
-        latestOffset: last[kind],
-        numInputRows: 0,
-        inputRowsPerSecond: 0,
-        processedRowsPerSecond: 0,
-        millisBehindLatest: {},
-      })),
-      sink: {
-        description: this.#sinkDescription(),
-        numOutputRows: 0,
-        version: previous?.sink.version ?? -1,
-        skipped: false,
-      },
-      numQuarantinedRows: 0,
-      nulledValues: {},
-      invalidValues: {},
+      ...idleProgress({
+        id: this.id,
+        runId: this.runId,
+        name: this.name,
+        batchId: this.#nextBatchId,
+        triggerMs,
+        sources: RECORD_KINDS.map((kind) => ({
+          description: `DeltaSource[${this.silverPaths[kind]}]`,
+          offset: last[kind],
+        })),
+        sink: { description: this.#sinkDescription(), version: previous?.sink.version ?? -1 },
+      }),
       silverVersions: versionsOf(last),
       tables: {},
     };
@@ -421,7 +398,6 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
 
     const triggerMs = performance.now() - triggerStart;
     const rows = RECORD_KINDS.reduce((n, k) => n + silver[k]!.height, 0);
-    const perSecond = (n: number, ms: number) => ms > 0 ? n * 1000 / ms : 0;
     const written = Object.values(tables);
     await this._report({
       id: this.id,
@@ -430,8 +406,8 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
       timestamp,
       batchId,
       numInputRows: rows,
-      inputRowsPerSecond: perSecond(rows, sinceLast),
-      processedRowsPerSecond: perSecond(rows, triggerMs),
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
       durationMs: {
         latestOffset: Math.round(latestOffsetMs),
         getBatch: Math.round(getBatchMs),
@@ -446,8 +422,8 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
         endOffset: end[kind],
         latestOffset: end[kind],
         numInputRows: silver[kind]!.height,
-        inputRowsPerSecond: perSecond(silver[kind]!.height, sinceLast),
-        processedRowsPerSecond: perSecond(silver[kind]!.height, triggerMs),
+        inputRowsPerSecond: rowsPerSecond(silver[kind]!.height, sinceLast),
+        processedRowsPerSecond: rowsPerSecond(silver[kind]!.height, triggerMs),
         millisBehindLatest: {},
       })),
       sink: {

@@ -69,6 +69,89 @@ export interface StreamingQueryProgress<O = SourceOffset> {
   invalidValues: Record<string, number>;
 }
 
+/** Rows per second over `ms` milliseconds, 0 when no time passed (Spark's `*RowsPerSecond`). */
+export function rowsPerSecond(rows: number, ms: number): number {
+  return ms > 0 ? rows * 1000 / ms : 0;
+}
+
+/** What {@linkcode idleProgress} needs: the query's identity, its sources at rest, its sink. */
+export interface IdleProgressInput<O> {
+  id: string;
+  runId: string;
+  name: string | null;
+  batchId: number;
+  /** How long the trigger took, in ms: reported as `latestOffset` and `triggerExecution`. */
+  triggerMs: number;
+  /** Each source, with the offset it rests at and its lag per shard (none by default). */
+  sources: { description: string; offset: O; millisBehindLatest?: Record<string, number> }[];
+  /** The sink and the table version it is at. */
+  sink: { description: string; version: number };
+}
+
+/**
+ * The progress of a trigger that found nothing new: no rows, every source's
+ * start, end and latest offset the one it rests at, the trigger's time spent
+ * looking for offsets.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { idleProgress } from "./progress.ts";
+ * const p = idleProgress({
+ *   id: "q",
+ *   runId: "r",
+ *   name: null,
+ *   batchId: 3,
+ *   triggerMs: 7,
+ *   sources: [{ description: "s", offset: 5 }],
+ *   sink: { description: "t", version: 2 },
+ * });
+ * assert.equal(p.numInputRows, 0);
+ * assert.equal(p.durationMs.triggerExecution, 7);
+ * assert.equal(p.sources[0]?.endOffset, 5);
+ * ```
+ */
+export function idleProgress<O>(input: IdleProgressInput<O>): StreamingQueryProgress<O> {
+  const { triggerMs } = input;
+  return {
+    id: input.id,
+    runId: input.runId,
+    name: input.name,
+    timestamp: new Date(Date.now() - triggerMs).toISOString(),
+    batchId: input.batchId,
+    numInputRows: 0,
+    inputRowsPerSecond: 0,
+    processedRowsPerSecond: 0,
+    durationMs: {
+      latestOffset: triggerMs,
+      getBatch: 0,
+      addBatch: 0,
+      walCommit: 0,
+      commitOffsets: 0,
+      triggerExecution: triggerMs,
+    },
+    sources: input.sources.map((s) => ({
+      description: s.description,
+      startOffset: s.offset,
+      endOffset: s.offset,
+      latestOffset: s.offset,
+      numInputRows: 0,
+      inputRowsPerSecond: 0,
+      processedRowsPerSecond: 0,
+      millisBehindLatest: s.millisBehindLatest ?? {},
+    })),
+    sink: {
+      description: input.sink.description,
+      numOutputRows: 0,
+      version: input.sink.version,
+      skipped: false,
+    },
+    numQuarantinedRows: 0,
+    nulledValues: {},
+    invalidValues: {},
+  };
+}
+
 /** The largest lag over the shards of a progress report, in ms (0 when none). */
 export function maxMillisBehind(progress: StreamingQueryProgress<unknown>): number {
   const lags = progress.sources.flatMap((s) => Object.values(s.millisBehindLatest));

@@ -29,17 +29,15 @@ import { DeltaTable } from "../delta/mod.ts";
 import { durationMs } from "../_util/duration.ts";
 import {
   type CheckpointMetadata,
-  QueryCheckpoint,
   type SourceOffset,
   type StartingPosition,
 } from "./offsets_log.ts";
 import { QUARANTINE_SCHEMA } from "./parse.ts";
-import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
+import { idleProgress, rowsPerSecond, type StreamingQueryProgress } from "./progress.ts";
 import { DeltaSink } from "./sink.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { KinesisSource, type SourceRecord } from "./source.ts";
-import { sleep } from "../_util/sleep.ts";
-import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
+import { MicroBatchQuery } from "./_micro_batch.ts";
 import { type DeltaReadStreamOptions, DeltaStream } from "./delta_query.ts";
 
 /** Where a new query starts: Databricks' `initialPosition`. */
@@ -335,15 +333,7 @@ interface PendingBatch {
  * A running streaming query (Spark's `StreamingQuery`). Emits `progress`
  * events (a `CustomEvent` whose `detail` is the progress) and `terminated`.
  */
-export class StreamingQuery extends EventTarget {
-  /** The query id, stable across restarts (kept in the checkpoint). */
-  id = "";
-  /** This run's id. */
-  readonly runId: string = crypto.randomUUID();
-  /** The query name, or null. */
-  readonly name: string | null;
-  /** The checkpoint directory. */
-  readonly checkpointLocation: string;
+export class StreamingQuery extends MicroBatchQuery<StreamingQueryProgress> {
   /** The table directory. */
   readonly tablePath: string;
   /** The quarantine table directory. */
@@ -351,34 +341,18 @@ export class StreamingQuery extends EventTarget {
 
   readonly #read: ReadStreamOptions;
   readonly #write: WriteStreamOptions;
-  readonly #checkpoint: QueryCheckpoint;
   readonly #kinesis: KinesisClient;
   readonly #ownsClient: boolean;
   readonly #sink: DeltaSink;
   readonly #quarantine: DeltaSink;
-  readonly #intervalMs: number;
-  readonly #availableNow: boolean;
-  readonly #retention: number;
-  readonly #noDataIntervalMs: number;
-  #lastProgressAt = 0;
   #source!: KinesisSource;
   #pending: PendingBatch | null = null;
   #nextBatchId = 0;
   #lastTriggerStart = 0;
-  #active = false;
-  #stopping = false;
-  #exception: Error | null = null;
-  readonly #abort = new AbortController();
-  #finished!: Promise<void>;
-  #recent: StreamingQueryProgress[] = [];
-  #idleWaiters: { after: number; resolve: () => void }[] = [];
-  #wake = new AbortController();
-  #triggerCount = 0;
   #lastMillisBehind: Record<string, number> = {};
 
   /** Use {@linkcode DataStreamWriter.start}. */
   constructor(read: ReadStreamOptions, write: WriteStreamOptions) {
-    super();
     const {
       format = "delta",
       checkpointLocation,
@@ -390,8 +364,8 @@ export class StreamingQuery extends EventTarget {
       path,
       schema,
       quarantineTable,
-      progressRetention = 100,
-      noDataProgressEventInterval = 10_000,
+      progressRetention,
+      noDataProgressEventInterval,
     } = write;
     if (format !== "delta") {
       throw new TypeError(`Cannot write a stream in format "${format}": only "delta" is supported`);
@@ -405,15 +379,14 @@ export class StreamingQuery extends EventTarget {
     if ((table === undefined) === (path === undefined)) {
       throw new TypeError("Cannot start a query: give exactly one of table and path");
     }
-    if ("availableNow" in trigger) {
-      this.#availableNow = trigger.availableNow === true;
-      this.#intervalMs = 0;
-    } else {
-      this.#availableNow = false;
-      this.#intervalMs = durationMs("trigger processingTime", trigger.processingTime);
-    }
-    this.name = queryName ?? null;
-    this.checkpointLocation = resolveLocation(checkpointLocation);
+    super({
+      queryName,
+      checkpointLocation: resolveLocation(checkpointLocation),
+      trigger,
+      progressRetention,
+      onProgress: write.onProgress,
+      noDataProgressEventInterval,
+    });
     if (table !== undefined) {
       const catalog = new Catalog(lakehouseDir ? { lakehouseDir } : {});
       this.tablePath = catalog.tablePath(table);
@@ -428,101 +401,21 @@ export class StreamingQuery extends EventTarget {
       schema: QUARANTINE_SCHEMA,
       name: `${tableName}_quarantine`,
     });
-    this.#retention = progressRetention;
-    this.#noDataIntervalMs = durationMs(
-      "noDataProgressEventInterval",
-      noDataProgressEventInterval,
-    );
     this.#read = read;
     this.#write = write;
-    this.#checkpoint = new QueryCheckpoint(this.checkpointLocation);
     this.#ownsClient = read.kinesis === undefined;
     this.#kinesis = read.kinesis ??
       createKinesisClient({ endpoint: read.endpoint, region: read.region });
   }
 
-  /** Whether the query is running. */
-  get isActive(): boolean {
-    return this.#active;
-  }
-
-  /** The error that stopped the query, or null. */
-  get exception(): Error | null {
-    return this.#exception;
-  }
-
-  /** The latest batch's progress, or null. */
-  get lastProgress(): StreamingQueryProgress | null {
-    return this.#recent.at(-1) ?? null;
-  }
-
-  /** Recent batches' progress, oldest first. */
-  get recentProgress(): StreamingQueryProgress[] {
-    return [...this.#recent];
-  }
-
-  /**
-   * Stops the query: a batch in progress finishes (and commits), no new one
-   * starts. Resolves when the query has terminated.
-   */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#abort.abort();
-    this.#wake.abort();
-    await this.#finished?.catch(() => {});
-  }
-
-  /**
-   * Waits until the query terminates (or `timeoutMs` passes: then false).
-   * Rejects with the query's exception when it failed.
-   */
-  async awaitTermination(timeoutMs?: number): Promise<boolean> {
-    if (timeoutMs === undefined) {
-      await this.#finished;
-    } else {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
-        this.#finished.then(() => false),
-        new Promise<boolean>((r) => timer = setTimeout(() => r(true), timeoutMs)),
-      ]).finally(() => clearTimeout(timer));
-      if (timedOut) return false;
-    }
-    if (this.#exception) throw this.#exception;
-    return true;
-  }
-
-  /**
-   * Waits until every record available now is processed: resolves after a
-   * trigger that starts after this call finds nothing new. Rejects if the
-   * query fails or stops first.
-   */
-  processAllAvailable(): Promise<void> {
-    if (!this.#active) {
-      return this.#exception ? Promise.reject(this.#exception) : Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      this.#idleWaiters.push({ after: this.#triggerCount, resolve });
-      this.#wake.abort();
-      this.#finished.then(() => this.#exception ? reject(this.#exception) : resolve(), reject);
-    });
-  }
-
-  /** Jupyter face: the recent progress as a table. */
-  [JUPYTER_DISPLAY](): DisplayBundle {
-    return progressBundle(
-      `${this.name ?? this.id} (${this.#active ? "active" : "stopped"})`,
-      this.#recent.slice(-20),
-    );
-  }
-
   /** @internal Reads or creates the checkpoint, checks the stream, restores the offsets. */
   async _init(): Promise<void> {
     // Trigger.AvailableNow processes what the stream holds when the query starts.
-    const availableNowAtMs = this.#availableNow ? Date.now() : undefined;
+    const availableNowAtMs = this.availableNow ? Date.now() : undefined;
     const streamName = this.#read.streamName;
     const stream = await describeStream(this.#kinesis, streamName);
     const createdMs = stream.createdAt?.getTime() ?? null;
-    let metadata = await this.#checkpoint.readMetadata();
+    let metadata = await this.checkpoint.readMetadata();
     if (metadata) {
       if (metadata.streamName !== streamName) {
         throw new CheckpointMismatchError(
@@ -548,7 +441,7 @@ export class StreamingQuery extends EventTarget {
         streamCreatedMs: createdMs,
         startingPosition: resolveInitialPosition(this.#read.initialPosition ?? "latest"),
       } satisfies CheckpointMetadata;
-      await this.#checkpoint.writeMetadata(metadata);
+      await this.checkpoint.writeMetadata(metadata);
     }
     this.id = metadata.id;
     this.#source = new KinesisSource(this.#kinesis, streamName, {
@@ -559,16 +452,16 @@ export class StreamingQuery extends EventTarget {
       shardFetchIntervalMs: optionalMs("shardFetchInterval", this.#read.shardFetchInterval),
       availableNowAtMs,
     });
-    const lastOffsets = await this.#checkpoint.latestOffsetsBatch();
-    const lastCommit = await this.#checkpoint.latestCommittedBatch();
+    const lastOffsets = await this.checkpoint.latestOffsetsBatch();
+    const lastCommit = await this.checkpoint.latestCommittedBatch();
     if (lastOffsets > lastCommit) {
-      const end = await this.#checkpoint.readOffsets(lastOffsets);
-      const start = lastOffsets > 0 ? await this.#checkpoint.readOffsets(lastOffsets - 1) : null;
+      const end = await this.checkpoint.readOffsets(lastOffsets);
+      const start = lastOffsets > 0 ? await this.checkpoint.readOffsets(lastOffsets - 1) : null;
       this.#pending = { batchId: lastOffsets, start, end: end! };
       this.#source.restore(start);
       this.#nextBatchId = lastOffsets;
     } else {
-      this.#source.restore(lastCommit >= 0 ? await this.#checkpoint.readOffsets(lastCommit) : null);
+      this.#source.restore(lastCommit >= 0 ? await this.checkpoint.readOffsets(lastCommit) : null);
       this.#nextBatchId = lastCommit + 1;
     }
     if (this.#write.schema) await this.#sink.open();
@@ -594,107 +487,39 @@ export class StreamingQuery extends EventTarget {
     }
   }
 
-  /** @internal Starts the trigger loop. */
-  _run(): void {
-    this.#active = true;
-    this.#finished = this.#loop();
+  /** @internal Available-now ends once every shard is read up to the query's start, even while records keep arriving. */
+  protected override _availableNowDone(): boolean {
+    return this.#source.availableNowDone();
   }
 
-  async #loop(): Promise<void> {
-    try {
-      while (!this.#stopping) {
-        const started = performance.now();
-        const index = ++this.#triggerCount;
-        const ran = await this.#trigger();
-        if (!ran) {
-          const waiters = this.#idleWaiters;
-          this.#idleWaiters = waiters.filter((w) => w.after >= index);
-          for (const w of waiters) if (w.after < index) w.resolve();
-          // Available-now stops once every shard is read up to the query's start,
-          // even while records keep arriving.
-          if (this.#availableNow && this.#source.availableNowDone()) break;
-          if (!this.#availableNow && !this.#stopping) await this.#idleProgress(started);
-        }
-        if (this.#availableNow || this.#stopping) continue;
-        const wait = this.#intervalMs - (performance.now() - started);
-        if (wait > 0 && !this.#wake.signal.aborted) {
-          await sleep(wait, AbortSignal.any([this.#abort.signal, this.#wake.signal]));
-        }
-        this.#wake = new AbortController();
-      }
-    } catch (error) {
-      this.#exception = error instanceof Error ? error : new Error(String(error));
-    } finally {
-      this.#active = false;
-      for (const w of this.#idleWaiters) w.resolve();
-      this.#idleWaiters = [];
-      if (this.#ownsClient) this.#kinesis.destroy();
-      this.dispatchEvent(new Event("terminated"));
-    }
+  /** @internal Closes the Kinesis client the query created. */
+  protected override _close(): void {
+    if (this.#ownsClient) this.#kinesis.destroy();
   }
 
-  /**
-   * Reports an idle trigger (numInputRows 0, Spark's no-data progress) when
-   * no progress was reported for `noDataProgressEventInterval`.
-   */
-  async #idleProgress(triggerStart: number): Promise<void> {
-    const now = performance.now();
-    if (this.#lastProgressAt === 0) this.#lastProgressAt = now;
-    if (now - this.#lastProgressAt < this.#noDataIntervalMs) return;
-    const offset = this.#source.currentOffset();
+  /** @internal The progress of a trigger that found nothing new (Spark's no-data progress). */
+  protected override async _idleProgress(triggerMs: number): Promise<StreamingQueryProgress> {
     const last = this.lastProgress;
-    const triggerMs = Math.round(now - triggerStart);
-    const progress: StreamingQueryProgress = {
+    return idleProgress({
       id: this.id,
       runId: this.runId,
       name: this.name,
-      timestamp: new Date(Date.now() - triggerMs).toISOString(),
       batchId: this.#nextBatchId,
-      numInputRows: 0,
-      inputRowsPerSecond: 0,
-      processedRowsPerSecond: 0,
-      durationMs: {
-        latestOffset: triggerMs,
-        getBatch: 0,
-        addBatch: 0,
-        walCommit: 0,
-        commitOffsets: 0,
-        triggerExecution: triggerMs,
-      },
+      triggerMs,
       sources: [{
         description: `KinesisV2[${this.#read.streamName}]`,
-        startOffset: offset,
-        endOffset: offset,
-        latestOffset: offset,
-        numInputRows: 0,
-        inputRowsPerSecond: 0,
-        processedRowsPerSecond: 0,
+        offset: this.#source.currentOffset(),
         millisBehindLatest: this.#lastMillisBehind,
       }],
       sink: {
         description: this.#sink.description,
-        numOutputRows: 0,
         version: last?.sink.version ?? await this.#sink.version(),
-        skipped: false,
       },
-      numQuarantinedRows: 0,
-      nulledValues: {},
-      invalidValues: {},
-    };
-    await this.#report(progress);
+    });
   }
 
-  async #report(progress: StreamingQueryProgress): Promise<void> {
-    this.#lastProgressAt = performance.now();
-    this.#recent.push(progress);
-    if (this.#recent.length > this.#retention) this.#recent.shift();
-    await this.#checkpoint.appendProgress(this.runId, progress).catch(() => {});
-    this.#write.onProgress?.(progress);
-    this.dispatchEvent(new CustomEvent("progress", { detail: progress }));
-  }
-
-  /** Runs one trigger; false when there was nothing new. */
-  async #trigger(): Promise<boolean> {
+  /** @internal Runs one trigger; false when there was nothing new. */
+  protected async _trigger(): Promise<boolean> {
     const triggerStart = performance.now();
     const timestamp = new Date().toISOString();
     const sinceLast = this.#lastTriggerStart ? triggerStart - this.#lastTriggerStart : 0;
@@ -709,15 +534,15 @@ export class StreamingQuery extends EventTarget {
       this.#pending = null;
     } else {
       const start = this.#source.currentOffset();
-      const latest = await this.#source.latestOffset(this.#abort.signal);
+      const latest = await this.#source.latestOffset(this.abort.signal);
       millisBehindLatest = latest.millisBehindLatest;
       this.#lastMillisBehind = millisBehindLatest;
       if (latest.available === 0 && !offsetAdvanced(start, latest.offset)) return false;
-      if (this.#stopping && latest.available === 0) return false;
+      if (this.stopping && latest.available === 0) return false;
       batch = { batchId: this.#nextBatchId, start, end: latest.offset };
       latestOffset = latest.offset;
       const w0 = performance.now();
-      await this.#checkpoint.writeOffsets(batch.batchId, batch.end, Date.now());
+      await this.checkpoint.writeOffsets(batch.batchId, batch.end, Date.now());
       walMs = performance.now() - w0;
       crashPoint("offsets");
     }
@@ -743,13 +568,12 @@ export class StreamingQuery extends EventTarget {
     const addBatchMs = performance.now() - a0;
 
     const c0 = performance.now();
-    await this.#checkpoint.writeCommit(batch.batchId);
+    await this.checkpoint.writeCommit(batch.batchId);
     const commitMs = performance.now() - c0;
     this.#nextBatchId = batch.batchId + 1;
 
     const triggerMs = performance.now() - triggerStart;
     const rows = raw.height;
-    const perSecond = (ms: number) => ms > 0 ? rows * 1000 / ms : 0;
     const progress: StreamingQueryProgress = {
       id: this.id,
       runId: this.runId,
@@ -757,8 +581,8 @@ export class StreamingQuery extends EventTarget {
       timestamp,
       batchId: batch.batchId,
       numInputRows: rows,
-      inputRowsPerSecond: perSecond(sinceLast),
-      processedRowsPerSecond: perSecond(triggerMs),
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
       durationMs: {
         latestOffset: Math.round(latestOffsetMs),
         getBatch: Math.round(getBatchMs),
@@ -773,8 +597,8 @@ export class StreamingQuery extends EventTarget {
         endOffset: batch.end,
         latestOffset,
         numInputRows: rows,
-        inputRowsPerSecond: perSecond(sinceLast),
-        processedRowsPerSecond: perSecond(triggerMs),
+        inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
+        processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
         millisBehindLatest,
       }],
       sink: {
@@ -787,7 +611,7 @@ export class StreamingQuery extends EventTarget {
       nulledValues: result.nulled ?? {},
       invalidValues: result.invalid ?? {},
     };
-    await this.#report(progress);
+    await this._report(progress);
     return true;
   }
 }

@@ -16,12 +16,10 @@ import {
 } from "@aws-sdk/client-kinesis";
 import pl from "nodejs-polars";
 import { listShards } from "../kinesis/admin.ts";
-import {
-  awsErrorName,
-  isThrottling,
-  isUnreachable,
-  StreamNotFoundError,
-} from "../kinesis/errors.ts";
+import { backoffMs } from "../_util/backoff.ts";
+import { sleep } from "../_util/sleep.ts";
+import { awsErrorName, StreamNotFoundError } from "../kinesis/errors.ts";
+import { isRetryableKinesisError, retryKinesis } from "../kinesis/retry.ts";
 import type { SourceOffset, StartingPosition } from "./offsets_log.ts";
 
 /** Options of {@linkcode KinesisSource}, with the Databricks Kinesis source's names. */
@@ -315,7 +313,11 @@ export class KinesisSource {
 
   async #discover(signal?: AbortSignal): Promise<void> {
     if (performance.now() - this.#lastListAt < this.#shardFetchIntervalMs) return;
-    const shards = await this.#retry(() => listShards(this.#kinesis, this.streamName), signal);
+    const shards = await retryKinesis(() => listShards(this.#kinesis, this.streamName), {
+      streamName: this.streamName,
+      signal,
+      capMs: this.#maxBackoffMs,
+    });
     if (shards === undefined) return;
     this.#lastListAt = performance.now();
     for (const s of shards) {
@@ -421,11 +423,9 @@ export class KinesisSource {
         if (name === "ResourceNotFoundException") {
           throw new StreamNotFoundError(this.streamName, { cause: error });
         }
-        if (!isThrottling(error) && !isUnreachable(error) && name !== "InternalFailure") {
-          throw error;
-        }
+        if (!isRetryableKinesisError(error)) throw error;
         reader.iterator = undefined;
-        if (!(await sleep(this.#backoff(attempt), signal))) return -1;
+        if (!(await sleep(backoffMs(attempt, { capMs: this.#maxBackoffMs }), signal))) return -1;
       }
     }
   }
@@ -447,29 +447,6 @@ export class KinesisSource {
     const res = await this.#kinesis.send(new GetShardIteratorCommand(input));
     return res.ShardIterator;
   }
-
-  /** Runs `fn`, retrying throttling and network errors with backoff; undefined when `signal` aborts. */
-  async #retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
-    for (let attempt = 0;; attempt++) {
-      if (signal?.aborted) return undefined;
-      try {
-        return await fn();
-      } catch (error) {
-        if (awsErrorName(error) === "ResourceNotFoundException") {
-          throw new StreamNotFoundError(this.streamName, { cause: error });
-        }
-        if (
-          !isThrottling(error) && !isUnreachable(error) && awsErrorName(error) !== "InternalFailure"
-        ) throw error;
-        if (!(await sleep(this.#backoff(attempt), signal))) return undefined;
-      }
-    }
-  }
-
-  #backoff(attempt: number): number {
-    const base = Math.min(this.#maxBackoffMs, 100 * 2 ** Math.min(attempt, 16));
-    return base / 2 + Math.random() * base / 2;
-  }
 }
 
 /** A frame of source records with {@linkcode SOURCE_SCHEMA}. */
@@ -487,20 +464,4 @@ export function recordsFrame(streamName: string, records: readonly SourceRecord[
       pl.Int64,
     ).cast(pl.Datetime("ms")).cast(pl.Datetime("us", "UTC")),
   ]);
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import type { MetadataAction, RemoveAction } from "../actions.ts";
+import type { AddAction, MetadataAction, RemoveAction } from "../actions.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { conformToSchema, writeDataFiles } from "../write.ts";
 import {
@@ -124,6 +124,38 @@ function skipped(snapshot: Snapshot): AppendResult {
 }
 
 /**
+ * Commits data files already written: the write's result, or skipped when
+ * `commit` finds the batch committed before (null). The files are deleted
+ * when they end up in no commit.
+ */
+async function commitWritten(
+  snapshot: Snapshot,
+  adds: AddAction[],
+  rows: number,
+  bytes: number,
+  commit: () => Promise<number | null>,
+): Promise<AppendResult> {
+  try {
+    const version = await commit();
+    if (version === null) {
+      await deleteUncommitted(snapshot, adds);
+      return skipped(snapshot);
+    }
+    return {
+      version,
+      skipped: false,
+      files: adds.length,
+      rows,
+      bytes,
+      paths: adds.map((a) => a.path),
+    };
+  } catch (error) {
+    await deleteUncommitted(snapshot, adds);
+    throw error;
+  }
+}
+
+/**
  * Appends the rows of `df` to `snapshot`'s table (the snapshot should be
  * current) as one commit; see `DeltaTable.append`.
  */
@@ -162,9 +194,9 @@ export async function appendToSnapshot(
   );
   const bytes = adds.reduce((sum, a) => sum + a.size, 0);
   const what = `append to ${snapshot.tablePath}`;
-  try {
+  return await commitWritten(snapshot, adds, prepared.height, bytes, async () => {
     await beforeCommit?.();
-    const version = await commitTransaction(snapshot, {
+    return await commitTransaction(snapshot, {
       adds,
       removes: [],
       txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now() }] : [],
@@ -190,22 +222,7 @@ export async function appendToSnapshot(
       },
       now,
     });
-    if (version === null) {
-      await deleteUncommitted(snapshot, adds);
-      return skipped(snapshot);
-    }
-    return {
-      version,
-      skipped: false,
-      files: adds.length,
-      rows: prepared.height,
-      bytes,
-      paths: adds.map((a) => a.path),
-    };
-  } catch (error) {
-    await deleteUncommitted(snapshot, adds);
-    throw error;
-  }
+  });
 }
 
 function sameColumns(a: DeltaStructType, b: DeltaStructType): boolean {
@@ -291,9 +308,9 @@ export async function overwriteSnapshot(
     size: a.size,
   }));
   const what = `overwrite ${snapshot.tablePath}`;
-  try {
+  return await commitWritten(snapshot, adds, prepared.height, bytes, async () => {
     await beforeCommit?.();
-    const version = await commitTransaction(snapshot, {
+    return await commitTransaction(snapshot, {
       adds,
       removes,
       txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now() }] : [],
@@ -322,20 +339,5 @@ export async function overwriteSnapshot(
       },
       now,
     });
-    if (version === null) {
-      await deleteUncommitted(snapshot, adds);
-      return skipped(snapshot);
-    }
-    return {
-      version,
-      skipped: false,
-      files: adds.length,
-      rows: prepared.height,
-      bytes,
-      paths: adds.map((a) => a.path),
-    };
-  } catch (error) {
-    await deleteUncommitted(snapshot, adds);
-    throw error;
-  }
+  });
 }

@@ -9,12 +9,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openStorage } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
  * const storage = openStorage(dir);
- * console.assert(await storage.writeIfAbsent("log/0.json", "{}"));
- * console.assert(!(await storage.writeIfAbsent("log/0.json", "{}")));
- * console.assert((await storage.list("log/")).map((f) => f.path)[0] === "log/0.json");
+ * assert.equal(await storage.writeIfAbsent("log/0.json", "{}"), true);
+ * assert.equal(await storage.writeIfAbsent("log/0.json", "{}"), false);
+ * assert.deepEqual((await storage.list("log/")).map((f) => f.path), ["log/0.json"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

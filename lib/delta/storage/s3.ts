@@ -47,8 +47,9 @@ const CONDITIONAL_ATTEMPTS = 5;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnsafeStoreError } from "./s3.ts";
- * console.assert(new UnsafeStoreError("x").name === "UnsafeStoreError");
+ * assert.equal(new UnsafeStoreError("x").name, "UnsafeStoreError");
  * ```
  */
 export class UnsafeStoreError extends Error {

@@ -60,8 +60,9 @@ export function isS3Location(location: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { joinLocation } from "./storage.ts";
- * console.assert(joinLocation("s3://bucket/lake/", "default", "t") === "s3://bucket/lake/default/t");
+ * assert.equal(joinLocation("s3://bucket/lake/", "default", "t"), "s3://bucket/lake/default/t");
  * ```
  */
 export function joinLocation(location: string, ...parts: string[]): string {
