@@ -283,10 +283,22 @@ export class DeltaTable {
    * the target size, an OPTIMIZE commit follows the append (best effort:
    * its failure is a warning and the append stands).
    */
-  async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
+  async append(
+    df: pl.DataFrame,
+    options: AppendOptions & {
+      /**
+       * Whether the append itself runs the auto-compaction the table
+       * property asks for; a caller that runs {@linkcode compactIfDue} at a
+       * better moment passes false.
+       * @default true
+       */
+      autoCompact?: boolean;
+    } = {},
+  ): Promise<AppendResult> {
+    const { autoCompact = true, ...appendOptions } = options;
     await this.refresh();
-    const result = await appendToSnapshot(this.#snapshot, df, this.#writeOptions(options));
-    if (!result.skipped) await this.#autoCompact();
+    const result = await appendToSnapshot(this.#snapshot, df, this.#writeOptions(appendOptions));
+    if (!result.skipped && autoCompact) await this.compactIfDue();
     return result;
   }
 
@@ -435,9 +447,19 @@ export class DeltaTable {
     return await Snapshot.load(this.storage, options);
   }
 
-  async #autoCompact(): Promise<void> {
+  /**
+   * Auto-compaction (Databricks' `delta.autoOptimize.autoCompact`): when
+   * that table property is `true` (or `auto`) and the table holds at least
+   * {@linkcode AUTO_COMPACT_MIN_FILES} files smaller than the target size,
+   * compacts them in an OPTIMIZE commit (`dataChange: false`: readers of any
+   * version, and streaming readers of the table, see the same rows). Best
+   * effort: a failure is a warning, since compaction only rearranges data.
+   * Resolves once done, or at once when nothing is due.
+   */
+  async compactIfDue(): Promise<void> {
     const setting = (this.configuration["delta.autoOptimize.autoCompact"] ?? "").toLowerCase();
     if (setting !== "true" && setting !== "auto") return;
+    await this.refresh();
     const target = this.#targetFileSize();
     const small = this.#snapshot.files.filter((f) => f.size < target).length;
     if (small < AUTO_COMPACT_MIN_FILES) return;

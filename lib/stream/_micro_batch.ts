@@ -194,7 +194,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   }
 
   /** @internal Called once the loop ends, whatever the reason. */
-  protected _close(): void {}
+  protected _close(): void | Promise<void> {}
 
   /** @internal Records and announces a batch's progress. */
   protected async _report(progress: P): Promise<void> {
@@ -247,7 +247,7 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
       this.#active = false;
       for (const w of this.#idleWaiters) w.resolve();
       this.#idleWaiters = [];
-      this._close();
+      await this._close();
       this.dispatchEvent(new Event("terminated"));
     }
   }

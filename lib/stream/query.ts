@@ -492,8 +492,9 @@ export class StreamingQuery extends MicroBatchQuery<StreamingQueryProgress> {
     return this.#source.availableNowDone();
   }
 
-  /** @internal Closes the Kinesis client the query created. */
-  protected override _close(): void {
+  /** @internal Waits for the sinks' auto-compaction and closes the Kinesis client the query created. */
+  protected override async _close(): Promise<void> {
+    await Promise.all([this.#sink.close(), this.#quarantine.close()]);
     if (this.#ownsClient) this.#kinesis.destroy();
   }
 

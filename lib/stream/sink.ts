@@ -33,6 +33,8 @@ export class DeltaSink {
   readonly #schema: Record<string, pl.DataType> | undefined;
   readonly #name: string | undefined;
   #table: DeltaTable | undefined;
+  /** The auto-compaction started after the last batch, which the next batch waits for. */
+  #compaction: Promise<void> = Promise.resolve();
 
   /** A sink writing to the table at `path` (created when missing). */
   constructor(path: string, options: DeltaSinkOptions = {}) {
@@ -56,6 +58,9 @@ export class DeltaSink {
     if (wanted) {
       this.#table = await DeltaTable.createIfNotExists(this.path, wanted, {
         ...(this.#name ? { name: this.#name } : {}),
+        // One small file per micro-batch adds up: streaming tables compact
+        // them as Databricks' auto-compaction does (set it to false to stop).
+        configuration: { "delta.autoOptimize.autoCompact": "true" },
       });
     } else {
       this.#table = await DeltaTable.open(this.path);
@@ -75,12 +80,22 @@ export class DeltaSink {
    * table already holds that query's batch `batchId` or a later one.
    */
   async addBatch(queryId: string, batchId: number, df: pl.DataFrame): Promise<SinkResult> {
+    await this.#compaction;
     const table = await this.open(df.schema);
     const result = await table.append(df, {
       txn: { appId: queryId, version: batchId },
       operation: "STREAMING UPDATE",
       operationParameters: { outputMode: "Append", queryId, epochId: batchId },
+      autoCompact: false,
     });
+    // Compaction runs after the batch's commit, between triggers, so it
+    // never delays the batch; the next batch waits for it (one writer per
+    // table object), and an OPTIMIZE never conflicts with an append.
+    if (!result.skipped) {
+      this.#compaction = table.compactIfDue().catch((error) => {
+        console.warn(`pinstream: could not auto-compact ${this.path}: ${error}`);
+      });
+    }
     return { version: result.version, skipped: result.skipped, rows: result.rows };
   }
 
@@ -92,5 +107,10 @@ export class DeltaSink {
     const table = await this.open(df.schema);
     const result = await table.overwrite(df, { txn: { appId: queryId, version: batchId } });
     return { version: result.version, skipped: result.skipped, rows: result.rows };
+  }
+
+  /** Waits for an auto-compaction still running after the last batch. */
+  close(): Promise<void> {
+    return this.#compaction;
   }
 }
