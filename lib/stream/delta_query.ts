@@ -28,7 +28,13 @@ import {
   type SinkProgress,
   type StreamingQueryProgress,
 } from "./progress.ts";
-import { type BatchContext, type BatchResult, type BatchTransform, type Trigger } from "./query.ts";
+import {
+  type BatchContext,
+  type BatchResult,
+  type BatchTransform,
+  type StreamWriteOptions,
+  type Trigger,
+} from "./query.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
 
@@ -56,21 +62,7 @@ export type ForeachBatchFunction = (
 ) => void | Promise<void>;
 
 /** Options of {@linkcode DeltaStream.writeStream}. */
-export interface DeltaWriteStreamOptions {
-  /**
-   * Must be `delta` (default).
-   *
-   * @default {"delta"}
-   */
-  format?: "delta";
-  /** The checkpoint directory (required). */
-  checkpointLocation: string;
-  /**
-   * The query's name (default none).
-   *
-   * @default {undefined}
-   */
-  queryName?: string;
+export interface DeltaWriteStreamOptions extends StreamWriteOptions<DeltaQueryProgress> {
   /**
    * `append` (default): each batch's new rows are appended. `complete`:
    * the transform sees every row read since the query started and the
@@ -80,48 +72,10 @@ export interface DeltaWriteStreamOptions {
    */
   outputMode?: "append" | "complete";
   /**
-   * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
-   *
-   * @default {{ processingTime: "1 second" }}
-   */
-  trigger?: Trigger;
-  /** Target table name in the catalog; or `path`; or `foreachBatch`. */
-  table?: string;
-  /**
-   * Lakehouse directory for `table` (default env `LAKEHOUSE_DIR` or `./lakehouse`).
-   *
-   * @default {Deno.env.get("LAKEHOUSE_DIR") ?? "./lakehouse"}
-   */
-  lakehouseDir?: string;
-  /** Target table directory, instead of `table`. */
-  path?: string;
-  /**
-   * The target's schema, to create it before the first batch (default: the first batch's).
-   *
-   * @default {undefined}
-   */
-  schema?: Record<string, pl.DataType>;
-  /**
-   * The batch transform (default: the rows as read). A `quarantine` it returns is not written.
-   *
-   * @default {undefined}
-   */
-  transform?: BatchTransform;
-  /**
    * Instead of a target table, call this with each batch's (transformed)
    * rows. It must be idempotent per batch id (a batch re-runs after a crash).
    */
   foreachBatch?: ForeachBatchFunction;
-  /** Called with each batch's progress (also a `progress` event). */
-  onProgress?: (progress: DeltaQueryProgress) => void;
-  /** How many progress reports `recentProgress` keeps (default 100). */
-  progressRetention?: number;
-  /**
-   * With a processing-time trigger, the least time between two idle
-   * progress reports (numInputRows 0) while nothing new comes: Spark's
-   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
-   */
-  noDataProgressEventInterval?: string | number;
 }
 
 /** The progress of a batch of a Delta-source query. */

@@ -46,6 +46,7 @@ export {
   readStream,
   type ReadStreamOptions,
   StreamingQuery,
+  type StreamWriteOptions,
   type Trigger,
   type WriteStreamOptions,
 } from "./query.ts";

@@ -145,15 +145,15 @@ export type BatchTransform = (
   context: BatchContext,
 ) => BatchResult | pl.DataFrame | Promise<BatchResult | pl.DataFrame>;
 
-/** Options of {@linkcode KinesisStream.writeStream}, with Spark's names. */
-export interface WriteStreamOptions {
+/** Options every streaming query's `writeStream` takes (Spark's DataStreamWriter options). */
+export interface StreamWriteOptions<P extends StreamingQueryProgress<unknown>> {
   /**
    * Must be `delta` (default).
    *
    * @default {"delta"}
    */
   format?: "delta";
-  /** The checkpoint directory (required). */
+  /** The checkpoint directory or `s3://` location (required). */
   checkpointLocation: string;
   /**
    * The query's name (default none).
@@ -161,12 +161,6 @@ export interface WriteStreamOptions {
    * @default {undefined}
    */
   queryName?: string;
-  /**
-   * Only `append` (default).
-   *
-   * @default {"append"}
-   */
-  outputMode?: "append";
   /**
    * When batches run: every interval, or once over what is available now ({@linkcode Trigger}).
    *
@@ -190,25 +184,19 @@ export interface WriteStreamOptions {
    */
   schema?: Record<string, pl.DataType>;
   /**
-   * The batch transform (default: the source columns as they are).
+   * The batch transform (default: the rows as read).
    *
    * @default {undefined}
    */
   transform?: BatchTransform;
   /**
-   * Quarantine table name (default `<table>_quarantine`), or directory with `path`.
-   *
-   * @default {`${table}_quarantine`}
-   */
-  quarantineTable?: string;
-  /**
    * Called with each batch's progress (also a `progress` event).
    *
    * @default {undefined}
    */
-  onProgress?: (progress: StreamingQueryProgress) => void;
+  onProgress?: (progress: P) => void;
   /**
-   * How many progress reports `recentProgress` keeps (default 100).
+   * How many progress reports `recentProgress` keeps.
    *
    * @default {100}
    */
@@ -216,11 +204,27 @@ export interface WriteStreamOptions {
   /**
    * With a processing-time trigger, the least time between two idle
    * progress reports (numInputRows 0) while no data comes: Spark's
-   * `spark.sql.streaming.noDataProgressEventInterval` (default `10s`).
+   * `spark.sql.streaming.noDataProgressEventInterval`.
    *
    * @default {"10s"}
    */
   noDataProgressEventInterval?: string | number;
+}
+
+/** Options of a Kinesis query's `writeStream`, with Spark's names. */
+export interface WriteStreamOptions extends StreamWriteOptions<StreamingQueryProgress> {
+  /**
+   * Only `append` (default).
+   *
+   * @default {"append"}
+   */
+  outputMode?: "append";
+  /**
+   * Quarantine table name (default `<table>_quarantine`), or directory with `path`.
+   *
+   * @default {`${table}_quarantine`}
+   */
+  quarantineTable?: string;
 }
 
 /** A configured Kinesis stream, ready to be written with {@linkcode writeStream}. */
