@@ -9,7 +9,12 @@
  */
 import { durationMs } from "../_util/duration.ts";
 import { QueryCheckpoint } from "./offsets_log.ts";
-import { progressBundle, type StreamingQueryProgress } from "./progress.ts";
+import {
+  progressBundle,
+  type ProgressDurations,
+  rowsPerSecond,
+  type StreamingQueryProgress,
+} from "./progress.ts";
 import type { Trigger } from "./query.ts";
 import { sleep } from "../_util/sleep.ts";
 import { type DisplayBundle, JUPYTER_DISPLAY } from "../jupyter.ts";
@@ -115,6 +120,49 @@ export abstract class MicroBatchQuery<P extends StreamingQueryProgress<unknown>>
   /** Recent batches' progress, oldest first. */
   get recentProgress(): P[] {
     return [...this.#recent];
+  }
+
+  /**
+   * @internal The fields every batch's progress starts with: ids, batch,
+   * input rows, rates (input over the time since the last trigger,
+   * processing over the trigger) and the phase durations, rounded to ms.
+   */
+  protected _batchProgressHead(
+    batchId: number,
+    rows: number,
+    timestamp: string,
+    sinceLastMs: number,
+    durations: ProgressDurations,
+  ): Pick<
+    StreamingQueryProgress<unknown>,
+    | "id"
+    | "runId"
+    | "name"
+    | "timestamp"
+    | "batchId"
+    | "numInputRows"
+    | "inputRowsPerSecond"
+    | "processedRowsPerSecond"
+    | "durationMs"
+  > {
+    return {
+      id: this.id,
+      runId: this.runId,
+      name: this.name,
+      timestamp,
+      batchId,
+      numInputRows: rows,
+      inputRowsPerSecond: rowsPerSecond(rows, sinceLastMs),
+      processedRowsPerSecond: rowsPerSecond(rows, durations.triggerExecution),
+      durationMs: {
+        latestOffset: Math.round(durations.latestOffset),
+        getBatch: Math.round(durations.getBatch),
+        addBatch: Math.round(durations.addBatch),
+        walCommit: Math.round(durations.walCommit),
+        commitOffsets: Math.round(durations.commitOffsets),
+        triggerExecution: Math.round(durations.triggerExecution),
+      },
+    };
   }
 
   /** True once `stop()` was called. */

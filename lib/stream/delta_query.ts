@@ -28,13 +28,7 @@ import {
   type SinkProgress,
   type StreamingQueryProgress,
 } from "./progress.ts";
-import {
-  type BatchContext,
-  type BatchResult,
-  type BatchTransform,
-  type StreamWriteOptions,
-  type Trigger,
-} from "./query.ts";
+import { type BatchContext, type BatchResult, type StreamWriteOptions } from "./query.ts";
 import { CheckpointMismatchError } from "./errors.ts";
 import { DeltaSink } from "./sink.ts";
 
@@ -359,22 +353,14 @@ export class DeltaStreamingQuery extends MicroBatchQuery<DeltaQueryProgress> {
     const triggerMs = performance.now() - triggerStart;
     const rows = added.height;
     await this._report({
-      id: this.id,
-      runId: this.runId,
-      name: this.name,
-      timestamp,
-      batchId: batch.batchId,
-      numInputRows: rows,
-      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
-      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
-      durationMs: {
-        latestOffset: Math.round(latestOffsetMs),
-        getBatch: Math.round(getBatchMs),
-        addBatch: Math.round(addBatchMs),
-        walCommit: Math.round(walMs),
-        commitOffsets: Math.round(commitMs),
-        triggerExecution: Math.round(triggerMs),
-      },
+      ...this._batchProgressHead(batch.batchId, rows, timestamp, sinceLast, {
+        latestOffset: latestOffsetMs,
+        getBatch: getBatchMs,
+        addBatch: addBatchMs,
+        walCommit: walMs,
+        commitOffsets: commitMs,
+        triggerExecution: triggerMs,
+      }),
       sources: [{
         description: this.#source.description,
         startOffset: batch.start,

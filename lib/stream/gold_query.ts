@@ -400,22 +400,14 @@ export class GoldQuery extends MicroBatchQuery<GoldQueryProgress> {
     const rows = RECORD_KINDS.reduce((n, k) => n + silver[k]!.height, 0);
     const written = Object.values(tables);
     await this._report({
-      id: this.id,
-      runId: this.runId,
-      name: this.name,
-      timestamp,
-      batchId,
-      numInputRows: rows,
-      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
-      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
-      durationMs: {
-        latestOffset: Math.round(latestOffsetMs),
-        getBatch: Math.round(getBatchMs),
-        addBatch: Math.round(addBatchMs),
-        walCommit: Math.round(walMs),
-        commitOffsets: Math.round(commitMs),
-        triggerExecution: Math.round(triggerMs),
-      },
+      ...this._batchProgressHead(batchId, rows, timestamp, sinceLast, {
+        latestOffset: latestOffsetMs,
+        getBatch: getBatchMs,
+        addBatch: addBatchMs,
+        walCommit: walMs,
+        commitOffsets: commitMs,
+        triggerExecution: triggerMs,
+      }),
       sources: RECORD_KINDS.map((kind) => ({
         description: `DeltaSource[${this.silverPaths[kind]}]`,
         startOffset: start?.[kind] ?? null,

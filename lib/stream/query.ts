@@ -580,22 +580,14 @@ export class StreamingQuery extends MicroBatchQuery<StreamingQueryProgress> {
     const triggerMs = performance.now() - triggerStart;
     const rows = raw.height;
     const progress: StreamingQueryProgress = {
-      id: this.id,
-      runId: this.runId,
-      name: this.name,
-      timestamp,
-      batchId: batch.batchId,
-      numInputRows: rows,
-      inputRowsPerSecond: rowsPerSecond(rows, sinceLast),
-      processedRowsPerSecond: rowsPerSecond(rows, triggerMs),
-      durationMs: {
-        latestOffset: Math.round(latestOffsetMs),
-        getBatch: Math.round(getBatchMs),
-        addBatch: Math.round(addBatchMs),
-        walCommit: Math.round(walMs),
-        commitOffsets: Math.round(commitMs),
-        triggerExecution: Math.round(triggerMs),
-      },
+      ...this._batchProgressHead(batch.batchId, rows, timestamp, sinceLast, {
+        latestOffset: latestOffsetMs,
+        getBatch: getBatchMs,
+        addBatch: addBatchMs,
+        walCommit: walMs,
+        commitOffsets: commitMs,
+        triggerExecution: triggerMs,
+      }),
       sources: [{
         description: `KinesisV2[${this.#read.streamName}]`,
         startOffset: batch.start,
