@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { listLog, LOG_DIR } from "./log.ts";
+import { commitFileName, listLog, LOG_DIR, logPath } from "./log.ts";
 import { readFullCheckpoint } from "./checkpoint.ts";
 import { openStorage, type Storage } from "./storage/mod.ts";
 
@@ -96,16 +96,22 @@ export async function cleanupExpiredLogs(
   if (!(retentionMs >= 0)) {
     throw new RangeError(`Cannot clean up the log: retention ${retentionMs} ms must be >= 0`);
   }
-  const files = await storage.list(`${LOG_DIR}/`);
   const listing = await listLog(storage);
   const none: CleanupResult = { checkpoint: null, deleted: [] };
   if (!listing || listing.checkpoints.length === 0) return none;
-  const modified = new Map(files.map((f) => [f.path.slice(LOG_DIR.length + 1), f.lastModified]));
   const cutoff = now - retentionMs;
+  // Commits are looked at oldest first and only until one is too recent.
+  // Locally that is one stat each, so a log with nothing to delete costs
+  // one stat, not one per file; an object store's listing has the times.
+  const listed = storage.localPath(LOG_DIR) === null
+    ? new Map((await storage.list(`${LOG_DIR}/`)).map((f) => [f.path, f.lastModified]))
+    : null;
+  const modified = async (path: string) =>
+    listed ? listed.get(path) : (await storage.stat(path))?.lastModified;
   let cutoffCommit = -1;
   for (const version of listing.commits) {
     if (version !== cutoffCommit + 1 && cutoffCommit >= 0) break;
-    const mtime = modified.get(`${String(version).padStart(20, "0")}.json`);
+    const mtime = await modified(logPath(commitFileName(version)));
     if (mtime === undefined || mtime > cutoff) break;
     cutoffCommit = version;
   }
@@ -122,10 +128,11 @@ export async function cleanupExpiredLogs(
   }
   if (kept === null || kept === 0) return { checkpoint: kept, deleted: [] };
   const deleted: string[] = [];
-  for (const name of modified.keys()) {
+  for (const path of await storage.listPaths(`${LOG_DIR}/`)) {
+    const name = path.slice(LOG_DIR.length + 1);
     const m = VERSIONED_RE.exec(name);
     if (!m || Number(m[1]) >= kept) continue;
-    await storage.delete(`${LOG_DIR}/${name}`);
+    await storage.delete(path);
     deleted.push(name);
   }
   return { checkpoint: kept, deleted: deleted.sort() };

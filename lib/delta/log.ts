@@ -45,10 +45,10 @@ const MULTIPART_RE = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
  * log holds no file at all.
  */
 export async function listLog(storage: Storage): Promise<LogListing | null> {
-  const files = await storage.list(`${LOG_DIR}/`);
-  if (files.length === 0) return null;
+  const paths = await storage.listPaths(`${LOG_DIR}/`);
+  if (paths.length === 0) return null;
   return parseLogNames(
-    files.map((f) => f.path.slice(LOG_DIR.length + 1)).filter((n) => !n.includes("/")),
+    paths.map((path) => path.slice(LOG_DIR.length + 1)).filter((n) => !n.includes("/")),
   );
 }
 

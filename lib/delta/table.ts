@@ -25,7 +25,7 @@ import { readDataFiles } from "./read.ts";
 import { parseStats } from "./stats.ts";
 import { readHistory, type ReadHistoryOptions, type TableHistory } from "./history.ts";
 import { describeSnapshot, type TableDescription } from "./describe.ts";
-import { TableExistsError } from "./errors.ts";
+import { TableExistsError, TableNotFoundError } from "./errors.ts";
 import { createTableLog } from "./operations/create.ts";
 import {
   type AppendOptions,
@@ -191,11 +191,18 @@ export class DeltaTable {
     let table: DeltaTable;
     const storage = storageOf(location, "create a table");
     const path = storage.location;
+    // Opening first: an existing table opens from its last checkpoint,
+    // while creating would list its whole log to find it is there.
     try {
-      return await DeltaTable.create(storage, schema, options);
-    } catch (error) {
-      if (!(error instanceof TableExistsError)) throw error;
       table = await DeltaTable.open(storage, { clock: options.clock });
+    } catch (error) {
+      if (!(error instanceof TableNotFoundError)) throw error;
+      try {
+        return await DeltaTable.create(storage, schema, options);
+      } catch (error) {
+        if (!(error instanceof TableExistsError)) throw error;
+        table = await DeltaTable.open(storage, { clock: options.clock });
+      }
     }
     const wanted = (schema as DeltaStructType).type === "struct"
       ? schema as DeltaStructType

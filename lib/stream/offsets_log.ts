@@ -181,7 +181,7 @@ export interface ResetResult {
 export async function resetCheckpoint(dir: string): Promise<ResetResult> {
   const checkpoint = new QueryCheckpoint(dir);
   const metadata = await checkpoint.readMetadata().catch(() => null);
-  const existed = (await checkpoint.storage.list("")).length > 0;
+  const existed = (await checkpoint.storage.listPaths("")).length > 0;
   const lastOffsets = existed ? await checkpoint.latestOffsetsBatch() : -1;
   const lastCommittedBatch = existed ? await checkpoint.latestCommittedBatch() : -1;
   const read = lastOffsets >= 0
@@ -215,8 +215,8 @@ export async function resetCheckpoint(dir: string): Promise<ResetResult> {
 
 async function latestBatch(storage: Storage, dir: string): Promise<number> {
   let max = -1;
-  for (const file of await storage.list(`${dir}/`)) {
-    const name = file.path.slice(dir.length + 1);
+  for (const path of await storage.listPaths(`${dir}/`)) {
+    const name = path.slice(dir.length + 1);
     if (/^\d+$/.test(name)) max = Math.max(max, Number(name));
   }
   return max;

@@ -174,3 +174,42 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "listPaths gives the paths list gives, sorted, at any depth, on the local disk and on S3",
+  ignore,
+  ...S3_TEST,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "pinstream-list-" });
+    try {
+      await withLocalS3(async (s3) => {
+        for (const storage of [openStorage(dir), openStorage(s3.url("t"))]) {
+          for (const path of ["b/2.json", "a.txt", "b/10.json", "b/c/d.parquet", "bb/x"]) {
+            await storage.write(path, path);
+          }
+          for (const prefix of ["", "b/", "b", "b/c/", "none/"]) {
+            const listed = (await storage.list(prefix)).map((f) => f.path);
+            assert.deepEqual(
+              await storage.listPaths(prefix),
+              listed,
+              `${storage.location} ${prefix}`,
+            );
+          }
+          assert.deepEqual(await storage.listPaths("b/"), [
+            "b/10.json",
+            "b/2.json",
+            "b/c/d.parquet",
+          ]);
+          assert.deepEqual(await storage.listPaths("b"), [
+            "b/10.json",
+            "b/2.json",
+            "b/c/d.parquet",
+            "bb/x",
+          ]);
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

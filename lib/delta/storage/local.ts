@@ -65,9 +65,21 @@ export class LocalStorage implements Storage {
 
   /** See {@linkcode Storage.list}. */
   async list(prefix = ""): Promise<FileInfo[]> {
+    const out: FileInfo[] = [];
+    for (const path of await this.listPaths(prefix)) {
+      const stat = await Deno.stat(this.localPath(path)).catch(() => null);
+      if (stat?.isFile) {
+        out.push({ path, size: stat.size, lastModified: stat.mtime?.getTime() ?? 0 });
+      }
+    }
+    return out;
+  }
+
+  /** See {@linkcode Storage.listPaths}. */
+  async listPaths(prefix = ""): Promise<string[]> {
     const slash = prefix.lastIndexOf("/");
     const dirPart = slash >= 0 ? prefix.slice(0, slash + 1) : "";
-    const out: FileInfo[] = [];
+    const out: string[] = [];
     const walk = async (rel: string): Promise<void> => {
       let entries: Deno.DirEntry[];
       try {
@@ -85,13 +97,12 @@ export class LocalStorage implements Storage {
             await walk(`${path}/`);
           }
         } else if (entry.isFile && path.startsWith(prefix)) {
-          const stat = await Deno.stat(this.localPath(path)).catch(() => null);
-          if (stat) out.push({ path, size: stat.size, lastModified: stat.mtime?.getTime() ?? 0 });
+          out.push(path);
         }
       }
     };
     await walk(dirPart);
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** See {@linkcode Storage.read}. */

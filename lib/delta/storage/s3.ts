@@ -197,6 +197,11 @@ export class S3Storage implements Storage {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** See {@linkcode Storage.listPaths}: the same request as {@linkcode list}. */
+  async listPaths(prefix = ""): Promise<string[]> {
+    return (await this.list(prefix)).map((file) => file.path);
+  }
+
   /** See {@linkcode Storage.read}. */
   async read(path: string): Promise<Uint8Array | null> {
     try {

@@ -27,6 +27,12 @@ export interface Storage {
   readonly location: string;
   /** Files whose path starts with `prefix` (default all), at any depth, sorted by path. */
   list(prefix?: string): Promise<FileInfo[]>;
+  /**
+   * The paths of the files {@linkcode list} returns, without their size
+   * and time: cheaper where those cost a call per file (a local directory
+   * is read without a stat per file).
+   */
+  listPaths(prefix?: string): Promise<string[]>;
   /** The bytes of `path`, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
   /** Creates or replaces `path`; readers see the old or the new content, never a part. */
