@@ -134,3 +134,21 @@ export function ratioVerdict(value: number, reference: number, limit: number): V
     ? { met: true, why: [] }
     : { met: false, why: [`${Number.isFinite(r) ? r.toFixed(2) : "?"}x > ${limit}x`] };
 }
+
+/**
+ * The `--v8-flags=...` arguments of a deno.json task's command line, so a
+ * benchmark runs a CLI as its task does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { taskV8Flags } from "./_verdicts.ts";
+ * assert.deepEqual(taskV8Flags("deno run -A --v8-flags=--max-old-space-size=1024 cli/query.ts"), [
+ *   "--v8-flags=--max-old-space-size=1024",
+ * ]);
+ * assert.deepEqual(taskV8Flags("deno run -A cli/query.ts"), []);
+ * ```
+ */
+export function taskV8Flags(task: string): string[] {
+  return task.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+}

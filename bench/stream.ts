@@ -27,6 +27,7 @@
  * @module
  */
 import { type KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import config from "../deno.json" with { type: "json" };
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { sleep } from "../lib/_util/sleep.ts";
@@ -65,6 +66,7 @@ import {
   type StepFigures,
   stepVerdict,
   sustainedCeiling,
+  taskV8Flags,
   type Verdict,
 } from "./_verdicts.ts";
 
@@ -88,6 +90,12 @@ const QUERY_MAIN = new URL("./_stream_query.ts", import.meta.url).pathname;
 const PRODUCER_MAIN = new URL("./_stream_producer.ts", import.meta.url).pathname;
 const RAW_MAIN = new URL("./_stream_raw.ts", import.meta.url).pathname;
 const QUERY_CLI = new URL("../cli/query.ts", import.meta.url).pathname;
+/**
+ * The V8 flags `deno task query` and `deno task stream` run the queries
+ * with (a heap size that keeps Polars' native memory in check, see the
+ * README's Performance section): the query processes get the same.
+ */
+const QUERY_V8_FLAGS = taskV8Flags(config.tasks.query);
 const API_CLI = new URL("../cli/api.ts", import.meta.url).pathname;
 
 /** What one engine is asked to run. */
@@ -415,6 +423,7 @@ class QueryProcess {
     this.child = new Child(ctx, [
       "run",
       "-A",
+      ...QUERY_V8_FLAGS,
       ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []),
       QUERY_MAIN,
       JSON.stringify(full),
@@ -707,6 +716,7 @@ async function drainStreams(
   const q = new Child(ctx, [
     "run",
     "-A",
+    ...QUERY_V8_FLAGS,
     QUERY_CLI,
     "--trigger",
     "available-now",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import config from "../../deno.json" with { type: "json" };
 import {
   drainVerdict,
   formatVerdict,
@@ -8,6 +9,7 @@ import {
   type StepFigures,
   stepVerdict,
   sustainedCeiling,
+  taskV8Flags,
 } from "../../bench/_verdicts.ts";
 
 const step = (over: Partial<StepFigures> = {}): StepFigures => ({
@@ -99,4 +101,11 @@ Deno.test("percentile() takes the nearest rank and ratioVerdict() a limit", () =
   assert.ok(Number.isNaN(percentile([], 0.5)));
   assert.equal(ratioVerdict(19, 10, 2).met, true);
   assert.equal(ratioVerdict(21, 10, 2).met, false);
+});
+
+Deno.test("the query processes of bench stream get the V8 flags of the query and stream tasks", () => {
+  const flags = taskV8Flags(config.tasks.query);
+  assert.deepEqual(flags, ["--v8-flags=--max-old-space-size=1024"]);
+  assert.deepEqual(taskV8Flags(config.tasks.stream), flags);
+  assert.deepEqual(taskV8Flags("deno run -A cli/query.ts"), []);
 });
