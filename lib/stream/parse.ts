@@ -162,25 +162,35 @@ export function quarantinedRecordOf(
       `Cannot quarantine records of a batch of ${batch.height} rows: ${payloads.length} payloads given`,
     );
   }
+  // The columns become JS arrays only when they are needed: the payloads
+  // usually come from the source, and most batches quarantine nothing.
   const column = (name: string) => batch.getColumn(name).toArray() as unknown[];
-  const data = column("data") as (string | null)[];
-  const keys = column("partitionKey") as string[];
-  const streams = column("stream") as string[];
-  const shards = column("shardId") as string[];
-  const seqs = column("sequenceNumber") as string[];
-  const arrivals = column("approximateArrivalTimestamp").map(toMs);
+  let data: (string | null)[] | undefined;
+  let provenance:
+    | { keys: string[]; streams: string[]; shards: string[]; seqs: string[]; arrivals: number[] }
+    | undefined;
   const encoder = new TextEncoder();
-  const payload = (row: number) => payloads?.[row] ?? encoder.encode(data[row] ?? "");
-  const build = (row: number, stage: QuarantineStage, reason: string): QuarantinedRecord => ({
-    data: payload(row),
-    partitionKey: keys[row] ?? "",
-    stream: streams[row] ?? "",
-    shardId: shards[row] ?? "",
-    sequenceNumber: seqs[row] ?? "",
-    approximateArrivalTimestampMs: arrivals[row] ?? 0,
-    stage,
-    reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason,
-  });
+  const payload = (row: number) =>
+    payloads?.[row] ?? encoder.encode((data ??= column("data") as (string | null)[])[row] ?? "");
+  const build = (row: number, stage: QuarantineStage, reason: string): QuarantinedRecord => {
+    const { keys, streams, shards, seqs, arrivals } = provenance ??= {
+      keys: column("partitionKey") as string[],
+      streams: column("stream") as string[],
+      shards: column("shardId") as string[],
+      seqs: column("sequenceNumber") as string[],
+      arrivals: column("approximateArrivalTimestamp").map(toMs),
+    };
+    return {
+      data: payload(row),
+      partitionKey: keys[row] ?? "",
+      stream: streams[row] ?? "",
+      shardId: shards[row] ?? "",
+      sequenceNumber: seqs[row] ?? "",
+      approximateArrivalTimestampMs: arrivals[row] ?? 0,
+      stage,
+      reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason,
+    };
+  };
   return Object.assign(build, { payload });
 }
 
