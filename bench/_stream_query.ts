@@ -67,9 +67,18 @@ export function cpuSeconds(pid: number | "self" = "self"): number {
 
 /** The peak resident set size of this process so far (`VmHWM`), in bytes. */
 export function peakRss(pid: number | "self" = "self"): number {
+  return statusBytes(pid, "VmHWM");
+}
+
+/** The resident set size of this process now (`VmRSS`), in bytes. */
+export function currentRss(pid: number | "self" = "self"): number {
+  return statusBytes(pid, "VmRSS");
+}
+
+function statusBytes(pid: number | "self", field: "VmHWM" | "VmRSS"): number {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status);
     if (m) return Number(m[1]) * 1024;
   } catch { /* not Linux, or the process is gone */ }
   return pid === "self" ? Deno.memoryUsage().rss : 0;

@@ -127,6 +127,21 @@ export function memoryVerdict(peaks: readonly { records: number; peakBytes: numb
   return { met: why.length === 0, why };
 }
 
+/**
+ * The memory goal once the per-batch bound is reached: {@linkcode memoryVerdict}
+ * over the backlogs larger than `batchBound` (the records one batch of
+ * every query holds at most). A smaller backlog fits in one batch per
+ * query with nothing to fetch ahead, so its peak measures less data, not
+ * the bound; null when fewer than two backlogs are larger.
+ */
+export function boundedMemoryVerdict(
+  peaks: readonly { records: number; peakBytes: number }[],
+  batchBound: number,
+): Verdict | null {
+  const full = peaks.filter((p) => p.records > batchBound);
+  return full.length < 2 ? null : memoryVerdict(full);
+}
+
 /** A ratio goal such as "within 2x": `value / reference <= limit`. */
 export function ratioVerdict(value: number, reference: number, limit: number): Verdict {
   const r = value / reference;

@@ -22,7 +22,13 @@
  * 2. Drain: a backlog loaded straight into the streams (SDK PutRecords of
  *    500), drained by `cli/query.ts --trigger available-now` and by raw
  *    GetRecords, each timed from its process's spawn to its exit.
- * 3. Memory: the drain query process's peak RSS (VmHWM) at each backlog size.
+ * 3. Memory: the drain query process's peak RSS (VmHWM) at each backlog size
+ *    (by default 100,000, 300,000 and 1,000,000 records, loaded cumulatively),
+ *    compared over all of them and over those larger than one batch of every
+ *    query (a smaller backlog fits in one batch per query with nothing to
+ *    fetch ahead), and the largest RSS of the first vs the second half of the
+ *    largest drain. The query processes run with the V8 flags of `deno task
+ *    query`.
  *
  * @module
  */
@@ -50,12 +56,14 @@ import { RECORD_KINDS, type RecordKind } from "../lib/records.ts";
 import { durationFlag, onShutdownSignal, parseFlags, UsageError } from "../cli/_args.ts";
 import {
   cpuSeconds,
+  currentRss,
   peakRss,
   type QueryProcessEvent,
   type QueryProcessOptions,
 } from "./_stream_query.ts";
 import { makeRow, type ProducerEvent, type ProducerOptions, wallNow } from "./_stream_producer.ts";
 import {
+  boundedMemoryVerdict,
   drainVerdict,
   formatVerdict,
   MEMORY_LIMIT_BYTES,
@@ -63,6 +71,7 @@ import {
   P99_LIMIT_MS,
   percentile,
   RATE_TOLERANCE,
+  ratioVerdict,
   type StepFigures,
   stepVerdict,
   sustainedCeiling,
@@ -89,6 +98,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const QUERY_MAIN = new URL("./_stream_query.ts", import.meta.url).pathname;
 const PRODUCER_MAIN = new URL("./_stream_producer.ts", import.meta.url).pathname;
 const RAW_MAIN = new URL("./_stream_raw.ts", import.meta.url).pathname;
+/** The queries' default maxRecordsPerFetch: one batch takes at most this many of each shard. */
+const MAX_RECORDS_PER_FETCH = 10_000;
 const QUERY_CLI = new URL("../cli/query.ts", import.meta.url).pathname;
 /**
  * The V8 flags `deno task query` and `deno task stream` run the queries
@@ -156,7 +167,7 @@ export async function run(args: string[]): Promise<void> {
       type: "string",
       value: "N,N",
       help: "backlog sizes in records over the three streams, ascending; 0 to skip " +
-        "(default 100000,1000000)",
+        "(default 100000,300000,1000000)",
     },
     "cpu-prof": {
       type: "string",
@@ -182,9 +193,9 @@ export async function run(args: string[]): Promise<void> {
   }
   const backlog = flags.backlog === "0"
     ? []
-    : String(flags.backlog ?? (quick ? "10000,50000" : "100000,1000000")).split(",").map((n) =>
-      Number(n.trim())
-    );
+    : String(flags.backlog ?? (quick ? "10000,50000" : "100000,300000,1000000")).split(",").map((
+      n,
+    ) => Number(n.trim()));
   if (
     backlog.some((n) => !Number.isInteger(n) || n < 3 || n > 10_000_000) ||
     backlog.some((n, i) => i > 0 && n <= backlog[i - 1]!)
@@ -350,6 +361,7 @@ class Child {
   #child: Deno.ChildProcess;
   #stderr: string[] = [];
   #peak = 0;
+  #rss: { ms: number; bytes: number }[] = [];
   #cpu = 0;
   #running = true;
 
@@ -362,8 +374,11 @@ class Child {
     }).spawn();
     base.children.add(this);
     // VmHWM only grows: the last sample before exit is the process's peak.
+    const started = performance.now();
     const sampler = setInterval(() => {
       this.#peak = Math.max(this.#peak, peakRss(this.#child.pid));
+      const rss = currentRss(this.#child.pid);
+      if (rss > 0) this.#rss.push({ ms: performance.now() - started, bytes: rss });
       this.#cpu = Math.max(this.#cpu, cpuSeconds(this.#child.pid));
     }, 100);
     const out = lines(this.#child.stdout, onLine);
@@ -392,6 +407,17 @@ class Child {
   /** The largest VmHWM sampled (every 100 ms). */
   get sampledPeakRss(): number {
     return this.#peak;
+  }
+
+  /**
+   * The largest RSS sampled in the first and in the second half of the
+   * process's life: memory that grows with the data read shows in the second.
+   */
+  get rssHalves(): [number, number] {
+    const end = this.#rss.at(-1)?.ms ?? 0;
+    const max = (from: number, to: number) =>
+      Math.max(0, ...this.#rss.filter((s) => s.ms >= from && s.ms < to).map((s) => s.bytes));
+    return [max(0, end / 2), max(end / 2, Infinity)];
   }
 
   signal(signal: Deno.Signal): void {
@@ -694,6 +720,10 @@ interface DrainResult {
   /** The query process, spawn to exit. */
   ms: number;
   peakRssBytes: number;
+  /** The largest RSS in the first and in the second half of the query's run. */
+  rssHalves: [number, number];
+  /** The records one batch of every query holds at most (backlog only). */
+  batchBound?: number;
   raw: { records: number; bytes: number; ms: number };
   verdict: Verdict & { ratio: number };
 }
@@ -755,15 +785,18 @@ async function drainStreams(
     committed,
     ms,
     peakRssBytes: q.sampledPeakRss,
+    rssHalves: q.rssHalves,
     raw: { ...raw, ms: rawMs },
     verdict: drainVerdict({ records, ms, committed }, { records: raw.records, ms: rawMs }),
   };
   console.log(
     `query ${rate(records, ms)} records/s (${(ms / 1000).toFixed(1)} s, peak RSS ${
       mib(result.peakRssBytes)
-    }), raw ${rate(raw.records, rawMs)} records/s (${(rawMs / 1000).toFixed(1)} s): ratio ${
-      result.verdict.ratio.toFixed(2)
-    }`,
+    }, RSS at most ${mib(result.rssHalves[0])} in the first half, ${
+      mib(result.rssHalves[1])
+    } in the second), raw ${rate(raw.records, rawMs)} records/s (${
+      (rawMs / 1000).toFixed(1)
+    } s): ratio ${result.verdict.ratio.toFixed(2)}`,
   );
   return result;
 }
@@ -771,7 +804,10 @@ async function drainStreams(
 /** Loads each backlog size (cumulatively) into fresh streams and drains it. */
 async function backlogPhase(ctx: Context, sizes: number[]): Promise<DrainResult[]> {
   const userId = `benchbacklog${ctx.engine === "kinesalite" ? "kl" : "local"}`;
-  await ensureStreams(ctx.kinesis, userId);
+  const described = await ensureStreams(ctx.kinesis, userId);
+  // Each query's batch takes at most maxRecordsPerFetch (10,000 by default) of every shard.
+  const batchBound = Object.values(described).reduce((n, d) => n + d.openShardCount, 0) *
+    MAX_RECORDS_PER_FETCH;
   const streams = streamNames(userId);
   const results: DrainResult[] = [];
   let loaded = 0;
@@ -784,9 +820,10 @@ async function backlogPhase(ctx: Context, sizes: number[]): Promise<DrainResult[
     loaded = size;
     if (ctx.signal.aborted) throw ctx.signal.reason;
     console.log(`loaded ${size} records in ${(loadMs / 1000).toFixed(1)} s`);
-    results.push(
-      await drainStreams(ctx, userId, `backlog${size}`, size, "backlog", size * 1000 / loadMs),
-    );
+    results.push({
+      ...await drainStreams(ctx, userId, `backlog${size}`, size, "backlog", size * 1000 / loadMs),
+      batchBound,
+    });
   }
   await Promise.all(Object.values(streams).map((s) => deleteStream(ctx.kinesis, s)));
   return results;
@@ -921,7 +958,8 @@ function printReport(results: EngineResult[], settings: Settings): void {
       console.log(
         `\nDrain: cli/query.ts --trigger available-now vs raw GetRecords (all shards in parallel, ` +
           `10,000 a call), each a process timed from spawn to exit (start-up included). ` +
-          `Goal: ratio >= 0.8. Peak RSS = VmHWM of the query process`,
+          `Goal: ratio >= 0.8. Peak RSS = VmHWM of the query process; RSS by half = the ` +
+          `largest RSS sampled (every 100 ms) in the first and the second half of its run`,
       );
       table(
         [
@@ -936,6 +974,7 @@ function printReport(results: EngineResult[], settings: Settings): void {
           "raw rec/s",
           "ratio",
           "peak RSS",
+          "RSS by half",
           "verdict",
         ],
         r.drains.map((d) => [
@@ -950,6 +989,7 @@ function printReport(results: EngineResult[], settings: Settings): void {
           rate(d.raw.records, d.raw.ms),
           d.verdict.ratio.toFixed(2),
           mib(d.peakRssBytes),
+          `${mib(d.rssHalves[0])} / ${mib(d.rssHalves[1])}`,
           formatVerdict(d.verdict),
         ]),
       );
@@ -1001,6 +1041,25 @@ function printGoals(results: EngineResult[]): void {
         } GiB, not growing with the backlog`,
         backlog.map((d) => `${mib(d.peakRssBytes)} at ${d.records}`).join(", "),
         formatVerdict(v),
+      ]);
+      const bound = backlog[0]!.batchBound ?? 0;
+      const full = backlog.filter((d) => d.records > bound);
+      const bounded = boundedMemoryVerdict(
+        backlog.map((d) => ({ records: d.records, peakBytes: d.peakRssBytes })),
+        bound,
+      );
+      if (bounded) {
+        rows.push([
+          `${name}: the same over the backlogs above one batch of every query (${bound} records)`,
+          full.map((d) => `${mib(d.peakRssBytes)} at ${d.records}`).join(", "),
+          formatVerdict(bounded),
+        ]);
+      }
+      const largest = backlog.at(-1)!;
+      rows.push([
+        `${name}: query RSS in the 2nd half of the ${largest.records}-record drain <= 1.1x the 1st`,
+        `${mib(largest.rssHalves[0])} / ${mib(largest.rssHalves[1])}`,
+        formatVerdict(ratioVerdict(largest.rssHalves[1], largest.rssHalves[0], 1.1)),
       ]);
     }
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import config from "../../deno.json" with { type: "json" };
 import {
+  boundedMemoryVerdict,
   drainVerdict,
   formatVerdict,
   memoryVerdict,
@@ -92,6 +93,25 @@ Deno.test("the memory verdict needs every peak under 1 GiB and no growth with th
   );
   assert.equal(memoryVerdict([{ records: 1, peakBytes: 2048 * MiB }]).met, false);
   assert.equal(memoryVerdict([]).met, false);
+});
+
+Deno.test("the bounded memory verdict compares only the backlogs larger than one batch of every query", () => {
+  const MiB = 1024 ** 2;
+  const peaks = [
+    { records: 100_000, peakBytes: 400 * MiB },
+    { records: 300_000, peakBytes: 600 * MiB },
+    { records: 1_000_000, peakBytes: 620 * MiB },
+  ];
+  // 100,000 records fill less than the 120,000 of one batch per query: left out.
+  assert.deepEqual(boundedMemoryVerdict(peaks, 120_000), { met: true, why: [] });
+  assert.equal(memoryVerdict(peaks).met, false, "all three: 1.55x");
+  const growing = boundedMemoryVerdict(
+    [...peaks.slice(0, 2), { records: 1_000_000, peakBytes: 900 * MiB }],
+    120_000,
+  );
+  assert.equal(growing?.met, false);
+  assert.match(growing!.why.join(), /grows 1.50x from 300000 to 1000000/);
+  assert.equal(boundedMemoryVerdict(peaks, 500_000), null, "one backlog only above the bound");
 });
 
 Deno.test("percentile() takes the nearest rank and ratioVerdict() a limit", () => {
