@@ -693,11 +693,13 @@ async function stepPhase(
       result.p99Ms.toFixed(0)
     } ms; batch p50 ${ms(percentile(result.batchMs, 0.5))} ms (fetch ${
       ms(result.phaseMs.fetch)
-    }, parse+clean+write ${ms(result.phaseMs.addBatch)}); CPU s producer ${
-      cpu.producer.toFixed(1)
-    }, proxy ${cpu.proxy.toFixed(1)}, kinesis ${cpu.kinesis.toFixed(1)}, query ${
-      cpu.query.toFixed(1)
-    }; ${formatVerdict(result.verdict)}`,
+    }, parse+clean+write ${ms(result.phaseMs.addBatch)}), p99 ${
+      ms(percentile(result.batchMs, 0.99))
+    } ms (parse+clean+write p99 ${
+      ms(percentile(query.batches.map((b) => b.addBatchMs).sort((a, b) => a - b), 0.99))
+    }); CPU s producer ${cpu.producer.toFixed(1)}, proxy ${cpu.proxy.toFixed(1)}, kinesis ${
+      cpu.kinesis.toFixed(1)
+    }, query ${cpu.query.toFixed(1)}; ${formatVerdict(result.verdict)}`,
   );
   const drain = drainAfter
     ? await drainStreams(ctx, userId, `step${rate}`, okAt.size, "the step's data")
