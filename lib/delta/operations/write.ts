@@ -6,7 +6,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import type { AddAction, MetadataAction, RemoveAction } from "../actions.ts";
+import type { AddAction, MetadataAction, RemoveAction, TxnAction } from "../actions.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { conformToSchema, writeDataFiles } from "../write.ts";
 import {
@@ -119,8 +119,43 @@ function validate(
   positiveInteger(maxCommitAttempts, "maxCommitAttempts");
 }
 
+/**
+ * The skipped result when `txn` shows the table already holds this batch,
+ * else null once the table's protocol allows writing (go on and write).
+ */
+function alreadyCommitted(snapshot: Snapshot, txn: AppendOptions["txn"]): AppendResult | null {
+  if (txn && (snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped(snapshot);
+  assertWritable(snapshot.protocol, snapshot.schema, snapshot.tablePath);
+  return null;
+}
+
 function skipped(snapshot: Snapshot): AppendResult {
   return { version: snapshot.version, skipped: true, files: 0, rows: 0, bytes: 0, paths: [] };
+}
+
+/** The rows of `df` cast to `schema` and written as data files (none for no rows). */
+async function writeRows(
+  snapshot: Snapshot,
+  df: pl.DataFrame,
+  schema: DeltaStructType,
+  partitionColumns: string[],
+  options: WriteContext,
+): Promise<{ adds: AddAction[]; rows: number; bytes: number }> {
+  const { targetFileSize, numIndexedCols, now } = options;
+  const prepared = conformToSchema(df, schema);
+  const adds = prepared.height === 0 ? [] : await writeDataFiles(
+    snapshot.storage,
+    prepared,
+    schema,
+    partitionColumns,
+    { targetFileSize, numIndexedCols, now },
+  );
+  return { adds, rows: prepared.height, bytes: adds.reduce((sum, a) => sum + a.size, 0) };
+}
+
+/** The txn action of a write with `txn`, stamped `now`. */
+function txnActions(txn: AppendOptions["txn"], now: () => number): TxnAction[] {
+  return txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now() }] : [];
 }
 
 /**
@@ -168,8 +203,6 @@ export async function appendToSnapshot(
     txn,
     operation = "WRITE",
     operationParameters,
-    targetFileSize,
-    numIndexedCols,
     now,
     maxCommitAttempts = 100,
     beforeCommit,
@@ -180,26 +213,18 @@ export async function appendToSnapshot(
       `Cannot append with operation "${operation}": use WRITE or STREAMING UPDATE`,
     );
   }
-  if (txn && (snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped(snapshot);
-  assertWritable(snapshot.protocol, snapshot.schema, snapshot.tablePath);
-  const { schema, partitionColumns, storage } = snapshot;
+  const done = alreadyCommitted(snapshot, txn);
+  if (done) return done;
+  const { schema, partitionColumns } = snapshot;
   const schemaString = snapshot.metadata.schemaString;
-  const prepared = conformToSchema(df, schema);
-  const adds = prepared.height === 0 ? [] : await writeDataFiles(
-    storage,
-    prepared,
-    schema,
-    partitionColumns,
-    { targetFileSize, numIndexedCols, now },
-  );
-  const bytes = adds.reduce((sum, a) => sum + a.size, 0);
+  const { adds, rows, bytes } = await writeRows(snapshot, df, schema, partitionColumns, options);
   const what = `append to ${snapshot.tablePath}`;
-  return await commitWritten(snapshot, adds, prepared.height, bytes, async () => {
+  return await commitWritten(snapshot, adds, rows, bytes, async () => {
     await beforeCommit?.();
     return await commitTransaction(snapshot, {
       adds,
       removes: [],
-      txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now() }] : [],
+      txns: txnActions(txn, now),
     }, {
       info: {
         operation,
@@ -208,7 +233,7 @@ export async function appendToSnapshot(
         isBlindAppend: true,
         operationMetrics: {
           numFiles: adds.length,
-          numOutputRows: prepared.height,
+          numOutputRows: rows,
           numOutputBytes: bytes,
         },
       },
@@ -248,8 +273,6 @@ export async function overwriteSnapshot(
     txn,
     operation = "WRITE",
     operationParameters,
-    targetFileSize,
-    numIndexedCols,
     now,
     maxCommitAttempts = 100,
     beforeCommit,
@@ -262,9 +285,8 @@ export async function overwriteSnapshot(
   if (partitionBy !== undefined && !Array.isArray(partitionBy)) {
     throw new TypeError("Cannot overwrite: partitionBy must be an array of column names");
   }
-  if (txn && (snapshot.txnVersion(txn.appId) ?? -1) >= txn.version) return skipped(snapshot);
-  assertWritable(snapshot.protocol, snapshot.schema, snapshot.tablePath);
-  const { storage } = snapshot;
+  const done = alreadyCommitted(snapshot, txn);
+  if (done) return done;
   const live = snapshot.files;
   const incoming = polarsSchemaToDelta(df.schema as unknown as PolarsSchema);
   const partitionColumns = partitionBy ?? snapshot.partitionColumns;
@@ -289,15 +311,7 @@ export async function overwriteSnapshot(
     );
   }
   const schemaString = snapshot.metadata.schemaString;
-  const prepared = conformToSchema(df, schema);
-  const adds = prepared.height === 0 ? [] : await writeDataFiles(
-    storage,
-    prepared,
-    schema,
-    partitionColumns,
-    { targetFileSize, numIndexedCols, now },
-  );
-  const bytes = adds.reduce((sum, a) => sum + a.size, 0);
+  const { adds, rows, bytes } = await writeRows(snapshot, df, schema, partitionColumns, options);
   const deletionTimestamp = now();
   const removes: RemoveAction[] = live.map((a) => ({
     path: a.path,
@@ -308,12 +322,12 @@ export async function overwriteSnapshot(
     size: a.size,
   }));
   const what = `overwrite ${snapshot.tablePath}`;
-  return await commitWritten(snapshot, adds, prepared.height, bytes, async () => {
+  return await commitWritten(snapshot, adds, rows, bytes, async () => {
     await beforeCommit?.();
     return await commitTransaction(snapshot, {
       adds,
       removes,
-      txns: txn ? [{ appId: txn.appId, version: txn.version, lastUpdated: now() }] : [],
+      txns: txnActions(txn, now),
       ...(metaData ? { metaData } : {}),
     }, {
       info: {
@@ -323,7 +337,7 @@ export async function overwriteSnapshot(
         isBlindAppend: false,
         operationMetrics: {
           numFiles: adds.length,
-          numOutputRows: prepared.height,
+          numOutputRows: rows,
           numOutputBytes: bytes,
           numRemovedFiles: removes.length,
         },
