@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { commitFileName, listLog, LOG_DIR, logPath } from "./log.ts";
+import { commitFileName, LOG_DIR, logPath, parseLogNames } from "./log.ts";
 import { readFullCheckpoint } from "./checkpoint.ts";
 import { openStorage, type Storage } from "./storage/mod.ts";
 
@@ -96,16 +96,18 @@ export async function cleanupExpiredLogs(
   if (!(retentionMs >= 0)) {
     throw new RangeError(`Cannot clean up the log: retention ${retentionMs} ms must be >= 0`);
   }
-  const listing = await listLog(storage);
+  // One listing serves the whole cleanup: an object store's has the files'
+  // times; a local one is read by name, and commits are stat'ed below.
+  const files = storage.localPath(LOG_DIR) === null ? await storage.list(`${LOG_DIR}/`) : null;
+  const paths = files?.map((f) => f.path) ?? await storage.listPaths(`${LOG_DIR}/`);
+  const names = paths.map((path) => path.slice(LOG_DIR.length + 1)).filter((n) => !n.includes("/"));
   const none: CleanupResult = { checkpoint: null, deleted: [] };
-  if (!listing || listing.checkpoints.length === 0) return none;
+  const listing = parseLogNames(names);
+  if (listing.checkpoints.length === 0) return none;
   const cutoff = now - retentionMs;
-  // Commits are looked at oldest first and only until one is too recent.
-  // Locally that is one stat each, so a log with nothing to delete costs
-  // one stat, not one per file; an object store's listing has the times.
-  const listed = storage.localPath(LOG_DIR) === null
-    ? new Map((await storage.list(`${LOG_DIR}/`)).map((f) => [f.path, f.lastModified]))
-    : null;
+  // Commits are looked at oldest first and only until one is too recent,
+  // so locally a log with nothing to delete costs one stat, not one per file.
+  const listed = files ? new Map(files.map((f) => [f.path, f.lastModified])) : null;
   const modified = async (path: string) =>
     listed ? listed.get(path) : (await storage.stat(path))?.lastModified;
   let cutoffCommit = -1;
@@ -128,11 +130,10 @@ export async function cleanupExpiredLogs(
   }
   if (kept === null || kept === 0) return { checkpoint: kept, deleted: [] };
   const deleted: string[] = [];
-  for (const path of await storage.listPaths(`${LOG_DIR}/`)) {
-    const name = path.slice(LOG_DIR.length + 1);
+  for (const name of names) {
     const m = VERSIONED_RE.exec(name);
     if (!m || Number(m[1]) >= kept) continue;
-    await storage.delete(path);
+    await storage.delete(`${LOG_DIR}/${name}`);
     deleted.push(name);
   }
   return { checkpoint: kept, deleted: deleted.sort() };
