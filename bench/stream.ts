@@ -37,6 +37,7 @@ import config from "../deno.json" with { type: "json" };
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { sleep } from "../lib/_util/sleep.ts";
+import { DEFAULT_MAX_RECORDS_PER_FETCH } from "../lib/stream/source.ts";
 import { streamNames, tableName } from "../lib/config.ts";
 import { readSource, type SourceTables } from "../lib/data/mod.ts";
 import { commitFileName, LOG_DIR, readCommit } from "../lib/delta/log.ts";
@@ -98,8 +99,6 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const QUERY_MAIN = new URL("./_stream_query.ts", import.meta.url).pathname;
 const PRODUCER_MAIN = new URL("./_stream_producer.ts", import.meta.url).pathname;
 const RAW_MAIN = new URL("./_stream_raw.ts", import.meta.url).pathname;
-/** The queries' default maxRecordsPerFetch: one batch takes at most this many of each shard. */
-const MAX_RECORDS_PER_FETCH = 10_000;
 const QUERY_CLI = new URL("../cli/query.ts", import.meta.url).pathname;
 /**
  * The V8 flags `deno task query` and `deno task stream` run the queries
@@ -807,9 +806,9 @@ async function drainStreams(
 async function backlogPhase(ctx: Context, sizes: number[]): Promise<DrainResult[]> {
   const userId = `benchbacklog${ctx.engine === "kinesalite" ? "kl" : "local"}`;
   const described = await ensureStreams(ctx.kinesis, userId);
-  // Each query's batch takes at most maxRecordsPerFetch (10,000 by default) of every shard.
+  // Each query's batch takes at most maxRecordsPerFetch records of every shard.
   const batchBound = Object.values(described).reduce((n, d) => n + d.openShardCount, 0) *
-    MAX_RECORDS_PER_FETCH;
+    DEFAULT_MAX_RECORDS_PER_FETCH;
   const streams = streamNames(userId);
   const results: DrainResult[] = [];
   let loaded = 0;

@@ -22,6 +22,9 @@ import { awsErrorName, StreamNotFoundError } from "../kinesis/errors.ts";
 import { isRetryableKinesisError, retryKinesis } from "../kinesis/retry.ts";
 import type { SourceOffset, StartingPosition } from "./offsets_log.ts";
 
+/** The default `maxRecordsPerFetch`: one batch takes at most this many records of each shard. */
+export const DEFAULT_MAX_RECORDS_PER_FETCH = 10_000;
+
 /** Options of {@linkcode KinesisSource}, with the Databricks Kinesis source's names. */
 export interface KinesisSourceOptions {
   /** Where shards without a checkpointed sequence number start (default earliest). */
@@ -135,7 +138,7 @@ export class KinesisSource {
   constructor(kinesis: KinesisClient, streamName: string, options: KinesisSourceOptions = {}) {
     const {
       startingPosition = { type: "earliest" },
-      maxRecordsPerFetch = 10_000,
+      maxRecordsPerFetch = DEFAULT_MAX_RECORDS_PER_FETCH,
       minFetchPeriodMs = 400,
       maxFetchDurationMs = 10_000,
       shardFetchIntervalMs = 1_000,
